@@ -1,0 +1,188 @@
+"""
+The main entry point for sending messages with ACE.
+
+Usage::
+
+    from edx_ace import ace
+    from edx_ace.message import Message
+    from edx_ace.recipient import Recipient
+
+    msg = Message(
+        app_label="my_app",
+        name="test_message",
+        recipient=Recipient(username="a_user", email_address="a_user@example.com"),
+        language="en",
+        context={"stuff": "to personalize the message"},
+    )
+    result = ace.send(msg)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from edx_ace import delivery, policy, presentation
+from edx_ace import channel as channel_module
+from edx_ace.channel import Channel, ChannelType
+from edx_ace.errors import (
+    ChannelError,
+    FatalChannelDeliveryError,
+    InvalidMessageError,
+    MessageExpiredError,
+    RecoverableChannelDeliveryError,
+    UnsupportedChannelError,
+)
+from edx_ace.message import Message
+from edx_ace.result import ChannelOutcome, DeliveryStatus, SendResult
+
+log = logging.getLogger(__name__)
+
+
+def send(msg: Message, limit_to_channels: Iterable[ChannelType] | None = None) -> SendResult:
+    """
+    Send a message to its recipient over every channel type the policies allow.
+
+    The message is rendered and delivered once per allowed channel type. A failure on one
+    channel type (a missing template, an invalid recipient, a transport error) is logged
+    with the message's log id and recorded in the result; it never stops the other channel
+    types, and ``send()`` returns normally, so a caller's loop over many recipients goes on.
+
+    Args:
+        msg: The :class:`~edx_ace.message.Message` to send.
+        limit_to_channels: If given, only these channel types are rendered and delivered.
+            It narrows what the policies allow and never widens it.
+
+    Returns:
+        A :class:`~edx_ace.result.SendResult` with one outcome per channel type.
+
+    Raises:
+        TypeError: ``msg`` is not a Message, or ``limit_to_channels`` holds something
+            other than ChannelType values. These are mistakes in the calling code.
+    """
+    return send_message(msg, limit_to_channels=limit_to_channels)
+
+
+def send_message(
+    msg: Message,
+    *,
+    limit_to_channels: Iterable[ChannelType] | None = None,
+    wait_for_retries: bool = True,
+) -> SendResult:
+    """
+    Run the pipeline for one message; ``send()`` with the option a task queue needs.
+
+    With ``wait_for_retries`` false, a recoverable delivery error ends that channel type's
+    attempt with the status ``DEFERRED`` and its ``next_attempt_time`` instead of sleeping.
+    """
+    if not isinstance(msg, Message):
+        raise TypeError(f"ace.send() takes an edx_ace.Message, got {type(msg).__name__} ({msg!r:.80})")
+    limit = _check_limit(limit_to_channels)
+    logger = msg.get_message_specific_logger(log)
+    result = SendResult(log_id=msg.log_id)
+
+    msg.report_basics()
+
+    try:
+        denied = policy.denials(msg)
+    except Exception as error:
+        # A policy that fails cannot say whether the recipient may be contacted, so no
+        # channel is used.
+        logger.exception("A policy raised an error, so the message is not sent")
+        for channel_type in ChannelType:
+            result.outcomes.append(
+                ChannelOutcome(channel_type, DeliveryStatus.FAILED, reason=f"a policy raised {error!r}", error=error)
+            )
+        _report_outcomes(msg, result)
+        return result
+
+    for channel_type in ChannelType:
+        if channel_type in denied:
+            names = ", ".join(denied[channel_type])
+            logger.debug("Policies %s denied %s", names, channel_type)
+            result.outcomes.append(ChannelOutcome(channel_type, DeliveryStatus.DENIED, reason=f"denied by {names}"))
+            continue
+        if limit is not None and channel_type not in limit:
+            result.outcomes.append(
+                ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason="not in limit_to_channels")
+            )
+            continue
+        result.outcomes.append(_send_over(channel_type, msg, logger, wait_for_retries))
+
+    _report_outcomes(msg, result)
+    return result
+
+
+def _check_limit(limit_to_channels):
+    if limit_to_channels is None:
+        return None
+    if isinstance(limit_to_channels, ChannelType | str):
+        raise TypeError(
+            f"limit_to_channels must be a list of ChannelType values, got the single value {limit_to_channels!r}; "
+            "wrap it in a list"
+        )
+    limit = set()
+    for entry in limit_to_channels:
+        if not isinstance(entry, ChannelType):
+            raise TypeError(
+                f"limit_to_channels contains {entry!r} ({type(entry).__name__}); use ChannelType values such as "
+                "ChannelType.EMAIL"
+            )
+        limit.add(entry)
+    return limit
+
+
+def _send_over(channel_type: ChannelType, msg: Message, logger, wait_for_retries: bool) -> ChannelOutcome:
+    """Render and deliver ``msg`` over one channel type and return what happened."""
+    try:
+        channel = channel_module.get_channel_for_message(channel_type, msg)
+    except UnsupportedChannelError as error:
+        logger.debug("No %s channel is enabled, so it is skipped", channel_type)
+        return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=error.message, error=error)
+    except Exception as error:
+        logger.warning("No %s channel is available: %s", channel_type, error)
+        return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=f"channel unavailable: {error}", error=error)
+
+    name = channel.channel_name
+    try:
+        rendered = presentation.render(channel, msg)
+    except Exception as error:
+        logger.exception("Rendering for %s failed, so the message is not sent over it", name)
+        return _outcome(channel, DeliveryStatus.FAILED, f"rendering failed: {type(error).__name__}: {error}", error)
+
+    try:
+        receipt = delivery.deliver_to_channel(channel, rendered, msg, wait_for_retries=wait_for_retries)
+    except MessageExpiredError as error:
+        logger.warning("Not delivered over %s: %s", name, error.message)
+        return _outcome(channel, DeliveryStatus.EXPIRED, error.message, error)
+    except InvalidMessageError as error:
+        logger.error("Not delivered over %s because the message is invalid: %s", name, error.message)
+        return _outcome(channel, DeliveryStatus.INVALID, error.message, error)
+    except RecoverableChannelDeliveryError as error:
+        logger.warning("Delivery over %s deferred until %s: %s", name, error.next_attempt_time, error.message)
+        return ChannelOutcome(
+            channel_type,
+            DeliveryStatus.DEFERRED,
+            channel_name=name,
+            reason=error.message,
+            error=error,
+            next_attempt_time=error.next_attempt_time,
+        )
+    except (FatalChannelDeliveryError, ChannelError) as error:
+        logger.error("Delivery over %s failed: %s", name, error.message)
+        return _outcome(channel, DeliveryStatus.FAILED, error.message, error)
+    except Exception as error:
+        logger.exception("Channel %s raised an unexpected error", name)
+        return _outcome(channel, DeliveryStatus.FAILED, f"{type(error).__name__}: {error}", error)
+
+    logger.info("Delivered over %s", name)
+    return ChannelOutcome(channel_type, DeliveryStatus.DELIVERED, channel_name=name, reason="delivered", receipt=receipt)
+
+
+def _outcome(channel: Channel, status: DeliveryStatus, reason: str, error: BaseException) -> ChannelOutcome:
+    return ChannelOutcome(channel.channel_type, status, channel_name=channel.channel_name, reason=reason, error=error)
+
+
+def _report_outcomes(msg: Message, result: SendResult) -> None:
+    for outcome in result.outcomes:
+        msg.report(f"edx_ace.{outcome.channel_type.value}.status", outcome.status.value)

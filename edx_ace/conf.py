@@ -1,0 +1,61 @@
+"""
+Every Django setting that ACE reads, with its default and meaning.
+
+Nothing reads settings at import time: ``get()`` looks at ``django.conf.settings`` on
+each call, so ``override_settings`` works in tests.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from django.conf import settings
+
+#: ``name -> (default, meaning)``. A callable default is called for each read.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "ACE_ENABLED_CHANNELS": (
+        ["file_email"],
+        "Names of the channel plugins (entry point group openedx.ace.channel) to use.",
+    ),
+    "ACE_ENABLED_POLICIES": (
+        [],
+        "Names of the policy plugins (entry point group openedx.ace.policy) to apply.",
+    ),
+    "ACE_DEFAULT_EXPIRATION_DELAY": (
+        120,
+        "Seconds a message without expiration_time may keep retrying a channel.",
+    ),
+    "ACE_CHANNEL_FILE_EMAIL_DIRECTORY": (
+        lambda: os.path.join(tempfile.gettempdir(), "edx_ace"),
+        "Folder where the file_email channel writes one HTML file per email.",
+    ),
+}
+
+#: The longest time one ``ace.send()`` waits for retries of one channel, in seconds,
+#: whatever the message's expiration time says. A longer wait belongs in a task queue.
+MAX_RETRY_WAIT_SECONDS = 5 * 60
+
+
+def get(name: str) -> Any:
+    """
+    Return the value of the ACE setting ``name``, or its default when it is not set.
+
+    Raises:
+        KeyError: ``name`` is not one of the settings listed in ``SETTINGS``.
+    """
+    try:
+        default, _meaning = SETTINGS[name]
+    except KeyError:
+        raise KeyError(f"{name} is not an ACE setting; known settings: {', '.join(sorted(SETTINGS))}") from None
+
+    value = getattr(settings, name, None)
+    if value is None:
+        return default() if callable(default) else default
+    return value
+
+
+def is_ace_setting(name: str) -> bool:
+    """Return whether a change to the Django setting ``name`` can change what ACE loads."""
+    return name.startswith("ACE_") or name in {"EMAIL_BACKEND", "DEFAULT_FROM_EMAIL", "TEMPLATES", "DEBUG"}

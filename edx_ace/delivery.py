@@ -1,0 +1,110 @@
+"""
+The delivery step of the pipeline: hand a rendered message to a channel, retrying after
+recoverable errors until the message expires.
+
+Delivery is at most once per channel per call: a successful attempt is never repeated,
+and a retry follows only a :class:`~edx_ace.errors.RecoverableChannelDeliveryError`,
+with which the channel says the earlier attempt did not go through.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from time import sleep
+from typing import TYPE_CHECKING, Any
+
+from edx_ace import conf
+from edx_ace.channel import Channel, ChannelType, get_channel_for_message
+from edx_ace.errors import MessageExpiredError, RecoverableChannelDeliveryError
+from edx_ace.utils.date import get_current_time
+
+if TYPE_CHECKING:
+    from edx_ace.message import Message
+
+log = logging.getLogger(__name__)
+
+
+def deliver(channel_type: ChannelType, rendered_message: Any, message: Message) -> Any:
+    """
+    Deliver a rendered message over the channel that handles ``channel_type`` for it.
+
+    Returns:
+        The channel's receipt (see :meth:`edx_ace.channel.Channel.deliver`).
+
+    Raises:
+        UnsupportedChannelError: no channel of ``channel_type`` is enabled.
+        MessageExpiredError: the message expired before it could be delivered.
+        ChannelError, InvalidMessageError: as raised by the channel.
+    """
+    channel = get_channel_for_message(channel_type, message)
+    return deliver_to_channel(channel, rendered_message, message)
+
+
+def retry_deadline(message: Message, start: datetime.datetime) -> datetime.datetime:
+    """
+    Return the time after which no further attempt is made for ``message``.
+
+    It is the message's ``expiration_time``, or ``start`` plus ``ACE_DEFAULT_EXPIRATION_DELAY``
+    seconds when it has none, and never later than ``start`` plus five minutes.
+    """
+    longest = start + datetime.timedelta(seconds=conf.MAX_RETRY_WAIT_SECONDS)
+    if message.expiration_time is not None:
+        return min(message.expiration_time, longest)
+    default = start + datetime.timedelta(seconds=conf.get("ACE_DEFAULT_EXPIRATION_DELAY"))
+    return min(default, longest)
+
+
+def deliver_to_channel(
+    channel: Channel, rendered_message: Any, message: Message, *, wait_for_retries: bool = True
+) -> Any:
+    """
+    Deliver a rendered message through ``channel``, retrying recoverable failures.
+
+    With ``wait_for_retries`` false, a recoverable failure is raised to the caller instead
+    of waited for, so a task queue can schedule the retry.
+
+    Raises:
+        MessageExpiredError: the message expired, or its next attempt would come too late.
+        RecoverableChannelDeliveryError: only with ``wait_for_retries`` false.
+        ChannelError, InvalidMessageError: as raised by the channel.
+    """
+    logger = message.get_message_specific_logger(log)
+    start = get_current_time()
+    deadline = retry_deadline(message, start)
+    attempt = 0
+
+    while True:
+        now = get_current_time()
+        if message.expiration_time is not None and now >= message.expiration_time:
+            raise MessageExpiredError(
+                f"the message expired at {message.expiration_time.isoformat()} before it could be delivered",
+                channel=channel.channel_name,
+                log_id=message.log_id,
+            )
+
+        attempt += 1
+        logger.debug("Attempt %d to deliver over %s", attempt, channel.channel_name)
+        try:
+            return channel.deliver(message, rendered_message)
+        except RecoverableChannelDeliveryError as error:
+            next_attempt_time = error.next_attempt_time
+            if next_attempt_time > deadline:
+                raise MessageExpiredError(
+                    f"gave up after {attempt} attempt(s): the next attempt was allowed at "
+                    f"{next_attempt_time.isoformat()}, after the retry deadline {deadline.isoformat()} ({error})",
+                    channel=channel.channel_name,
+                    log_id=message.log_id,
+                ) from error
+            if not wait_for_retries:
+                raise
+
+            delay = max(0.0, (next_attempt_time - get_current_time()).total_seconds())
+            logger.warning(
+                "Attempt %d over %s failed and will be retried in %.1f s: %s",
+                attempt,
+                channel.channel_name,
+                delay,
+                error.message,
+            )
+            sleep(delay)

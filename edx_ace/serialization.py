@@ -1,0 +1,274 @@
+"""
+The JSON form of messages, message types and recipients.
+
+``str(obj)`` writes an object as a JSON object of its attrs fields and
+``Cls.from_string(text)`` reads it back, so that ``Cls.from_string(str(obj)) == obj``.
+A message can therefore travel through a task queue as a string.
+
+Field values are written by the codec named in each field's metadata (key ``"json"``).
+Context values keep their Python type across the trip: a datetime, date, time, UUID,
+Decimal, tuple or ``SafeString`` is written as a small tagged object such as
+``{"__ace__": "uuid", "value": "..."}``, and read back as the same type. A value that
+JSON cannot represent raises ``TypeError`` from ``str()``, naming its key.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attr
+from django.utils.functional import Promise
+from django.utils.safestring import SafeData, mark_safe
+
+from edx_ace.utils import date
+
+#: The key that marks a tagged value in the JSON form of a context.
+TAG = "__ace__"
+
+T = TypeVar("T", bound="MessageAttributeSerializationMixin")
+
+
+class MessageEncoder(json.JSONEncoder):
+    """
+    A JSON encoder that also writes datetimes (ISO 8601), UUIDs (strings) and ACE objects.
+
+    Use it to embed ACE objects in a larger JSON document:
+    ``json.dumps({"msg": msg}, cls=MessageEncoder)``.
+    """
+
+    def default(self, o):
+        if isinstance(o, MessageAttributeSerializationMixin):
+            return o.to_json()
+        if isinstance(o, datetime.datetime):
+            return date.serialize(o)
+        if isinstance(o, uuid.UUID):
+            return str(o)
+        if isinstance(o, Promise):
+            return str(o)
+        return super().default(o)
+
+
+# Field codecs: each is a pair (encode, decode) of functions taking (value, path).
+
+
+def _encode_plain(value, path):
+    return encode_value(value, path)
+
+
+def _decode_plain(value, path):
+    return decode_value(value, path)
+
+
+def _encode_datetime(value, path):
+    return date.serialize(value)
+
+
+def _decode_datetime(value, path):
+    if value is None:
+        return None
+    try:
+        return date.deserialize(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def _encode_uuid(value, path):
+    return None if value is None else str(value)
+
+
+def _decode_uuid(value, path):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{path} must be a UUID string, got {value!r}")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValueError(f"{path} {value!r} is not a UUID") from None
+
+
+def _encode_str_dict(value, path):
+    return {key: encode_value(item, f"{path}[{key!r}]") for key, item in value.items()}
+
+
+def object_codec(cls_getter: Callable[[], type]):
+    """Return a codec for a field that holds a nested ACE object (or ``None``)."""
+
+    def encode(value, path):
+        return None if value is None else value.to_json()
+
+    def decode(value, path):
+        if value is None:
+            return None
+        return cls_getter().from_json(value, path=path)
+
+    return encode, decode
+
+
+PLAIN = (_encode_plain, _decode_plain)
+DATETIME = (_encode_datetime, _decode_datetime)
+UUID = (_encode_uuid, _decode_uuid)
+CONTEXT = (_encode_str_dict, _decode_plain)
+
+
+def encode_value(value: Any, path: str) -> Any:
+    """
+    Return ``value`` as JSON-ready data, tagging the types JSON lacks.
+
+    Raises:
+        TypeError: ``value`` or something inside it cannot be written; the message
+            names it by ``path``.
+    """
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        if isinstance(value, SafeData):
+            return {TAG: "safestring", "value": str(value)}
+        return str(value)
+    if isinstance(value, Promise):
+        # A lazy translation is resolved in the language active now; Message.to_json
+        # activates the message's own language first.
+        return str(value)
+    if isinstance(value, dict):
+        encoded = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"{path} has the key {key!r} ({type(key).__name__}); JSON object keys must be str, "
+                    "so convert the key with str() before sending"
+                )
+            encoded[key] = encode_value(item, f"{path}[{key!r}]")
+        if TAG in encoded:
+            return {TAG: "dict", "value": encoded}
+        return encoded
+    if isinstance(value, list):
+        return [encode_value(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    if isinstance(value, tuple):
+        return {TAG: "tuple", "value": [encode_value(item, f"{path}[{index}]") for index, item in enumerate(value)]}
+    if isinstance(value, datetime.datetime):
+        return {TAG: "datetime", "value": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {TAG: "date", "value": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return {TAG: "time", "value": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {TAG: "uuid", "value": str(value)}
+    if isinstance(value, decimal.Decimal):
+        return {TAG: "decimal", "value": str(value)}
+    from edx_ace.recipient import Recipient
+
+    if isinstance(value, Recipient):
+        return {TAG: "recipient", "value": value.to_json()}
+
+    raise TypeError(
+        f"{path} is a {type(value).__module__}.{type(value).__qualname__}, which cannot be written to JSON; "
+        "put a str, number, bool, None, list, tuple, dict, datetime, date, time, UUID or Decimal "
+        "in the context instead (for a model instance, its id or the fields the template uses)"
+    )
+
+
+_TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "safestring": mark_safe,
+    "datetime": datetime.datetime.fromisoformat,
+    "date": datetime.date.fromisoformat,
+    "time": datetime.time.fromisoformat,
+    "uuid": uuid.UUID,
+    "decimal": decimal.Decimal,
+}
+
+
+def decode_value(value: Any, path: str) -> Any:
+    """Return the Python value that ``encode_value`` wrote as ``value``."""
+    if isinstance(value, list):
+        return [decode_value(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    if TAG not in value:
+        return {key: decode_value(item, f"{path}[{key!r}]") for key, item in value.items()}
+
+    tag = value[TAG]
+    inner = value.get("value")
+    if tag == "dict":
+        return {key: decode_value(item, f"{path}[{key!r}]") for key, item in inner.items()}
+    if tag == "tuple":
+        return tuple(decode_value(item, f"{path}[{index}]") for index, item in enumerate(inner))
+    if tag == "recipient":
+        from edx_ace.recipient import Recipient
+
+        return Recipient.from_json(inner, path=path)
+    decoder = _TAG_DECODERS.get(tag)
+    if decoder is None:
+        raise ValueError(f"{path} has the unknown type tag {tag!r}; it was written by a newer or different program")
+    try:
+        return decoder(inner)
+    except (TypeError, ValueError, decimal.InvalidOperation) as error:
+        raise ValueError(f"{path} holds an invalid {tag} value {inner!r}: {error}") from None
+
+
+class MessageAttributeSerializationMixin:
+    """
+    Mixin that writes an attrs object to a JSON string and reads it back.
+
+    ``__str__()`` and ``from_string()`` are inverses. ``to_json()`` returns the
+    JSON-ready dictionary that ``__str__()`` encodes.
+    """
+
+    def __str__(self) -> str:
+        return json.dumps(self.to_json(), cls=MessageEncoder)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a dictionary of every serializable field, ready for ``json.dumps``."""
+        cls_name = type(self).__name__
+        data = {}
+        for field in attr.fields(type(self)):
+            encode, _decode = field.metadata.get("json", PLAIN)
+            data[field.name] = encode(getattr(self, field.name), f"{cls_name}.{field.name}")
+        return data
+
+    @classmethod
+    def from_string(cls: type[T], string_value: str) -> T:
+        """
+        Decode the JSON string made by ``str()`` into an instance of this class.
+
+        Raises:
+            ValueError: ``string_value`` is not valid JSON, or a field holds an invalid value.
+            TypeError: the JSON is not an object, lacks a required field, or a field has the
+                wrong type.
+        """
+        if isinstance(string_value, bytes | bytearray):
+            string_value = string_value.decode("utf-8")
+        if not isinstance(string_value, str):
+            raise TypeError(f"{cls.__name__}.from_string() takes a JSON str, got {type(string_value).__name__}")
+        try:
+            data = json.loads(string_value)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{cls.__name__}.from_string(): the string is not valid JSON: {error}") from None
+        return cls.from_json(data)
+
+    @classmethod
+    def from_json(cls: type[T], data: Any, path: str | None = None) -> T:
+        """Build an instance from the dictionary that ``to_json()`` returns."""
+        path = path or cls.__name__
+        if not isinstance(data, dict):
+            raise TypeError(f"{path}: expected a JSON object of {cls.__name__} fields, got {type(data).__name__}")
+
+        kwargs = {}
+        for field in attr.fields(cls):
+            if not field.init:
+                continue
+            if field.name not in data:
+                if field.default is attr.NOTHING:
+                    raise TypeError(f"{path}: the JSON lacks the required field {field.name!r}")
+                continue
+            _encode, decode = field.metadata.get("json", PLAIN)
+            kwargs[field.name] = decode(data[field.name], f"{path}.{field.name}")
+
+        try:
+            return cls(**kwargs)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{path}: {error}") from None

@@ -1,0 +1,1 @@
+"""Helpers used across ACE: ISO 8601 dates, run-once caching and plugin loading."""
