@@ -13,7 +13,7 @@ def read_version():
     source = (HERE / "edx_ace" / "__init__.py").read_text(encoding="utf-8")
     match = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]", source, re.MULTILINE)
     if match is None:
-        raise RuntimeError("edx_ace/__init__.py has no line of the form __version__ = \"X.Y.Z\"")
+        raise RuntimeError('edx_ace/__init__.py has no line of the form __version__ = "X.Y.Z"')
     return match.group(1)
 
 
@@ -36,7 +36,10 @@ setup(
     author="edX",
     url="https://github.com/openedx/edx-ace",
     license="AGPL-3.0",
-    packages=find_packages(include=["edx_ace", "edx_ace.*"], exclude=["tests", "tests.*", "example", "example.*", "bench", "bench.*"]),
+    packages=find_packages(
+        include=["edx_ace", "edx_ace.*"],
+        exclude=["tests", "tests.*", "example", "example.*", "bench", "bench.*"],
+    ),
     package_data={"edx_ace": ["py.typed"]},
     include_package_data=True,
     zip_safe=False,

@@ -24,7 +24,7 @@ def read_version():
 
 project = "edx-ace"
 author = "edX"
-copyright = "2017-2026, edX"  # noqa: A001 (Sphinx reads this module-level name)
+copyright = "2017-2026, edX"
 release = read_version()
 version = ".".join(release.split(".")[:2])
 
