@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Run Django management commands against the test settings unless told otherwise."""
+"""Run Django management commands, with the test settings unless DJANGO_SETTINGS_MODULE is set."""
 
 import os
 import sys

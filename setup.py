@@ -56,7 +56,7 @@ setup(
             "file_email = edx_ace.channel.file:FileEmailChannel",
             "sailthru_email = edx_ace.channel.sailthru:SailthruEmailChannel",
         ],
-        # No policy ships with edx-ace; host applications register theirs in this group.
+        # edx-ace ships no policy. Host applications register theirs in this group.
         "openedx.ace.policy": [],
     },
     classifiers=[

@@ -19,9 +19,6 @@ LANGUAGES = [
     ("fr", "French"),
     ("es-419", "Latin American Spanish"),
 ]
-# The example app's app-level locale folder is found by Django anyway; listing it keeps
-# the lookup explicit for readers of these settings.
-LOCALE_PATHS = [BASE_DIR / "example" / "locale"]
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
