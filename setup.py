@@ -35,7 +35,8 @@ setup(
     long_description_content_type="text/x-rst",
     author="edX",
     url="https://github.com/openedx/edx-ace",
-    license="AGPL-3.0",
+    license="AGPL-3.0-only",
+    license_files=["LICENSE"],
     packages=find_packages(
         include=["edx_ace", "edx_ace.*"],
         exclude=["tests", "tests.*", "example", "example.*", "bench", "bench.*"],
@@ -66,7 +67,6 @@ setup(
         "Framework :: Django :: 5.2",
         "Framework :: Django :: 6.0",
         "Intended Audience :: Developers",
-        "License :: OSI Approved :: GNU Affero General Public License v3",
         "Natural Language :: English",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",
