@@ -22,8 +22,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from edx_ace import delivery, policy, presentation
 from edx_ace import channel as channel_module
+from edx_ace import delivery, policy, presentation
 from edx_ace.channel import Channel, ChannelType
 from edx_ace.errors import (
     ChannelError,
@@ -176,7 +176,9 @@ def _send_over(channel_type: ChannelType, msg: Message, logger, wait_for_retries
         return _outcome(channel, DeliveryStatus.FAILED, f"{type(error).__name__}: {error}", error)
 
     logger.info("Delivered over %s", name)
-    return ChannelOutcome(channel_type, DeliveryStatus.DELIVERED, channel_name=name, reason="delivered", receipt=receipt)
+    return ChannelOutcome(
+        channel_type, DeliveryStatus.DELIVERED, channel_name=name, reason="delivered", receipt=receipt
+    )
 
 
 def _outcome(channel: Channel, status: DeliveryStatus, reason: str, error: BaseException) -> ChannelOutcome:

@@ -42,8 +42,7 @@ class RecoverableChannelDeliveryError(ChannelError):
         super().__init__(message, **context)
         if not isinstance(next_attempt_time, datetime.datetime):
             raise TypeError(
-                f"next_attempt_time must be a datetime, not {type(next_attempt_time).__name__} "
-                f"({next_attempt_time!r})"
+                f"next_attempt_time must be a datetime, not {type(next_attempt_time).__name__} ({next_attempt_time!r})"
             )
         if next_attempt_time.tzinfo is None or next_attempt_time.utcoffset() is None:
             raise ValueError(

@@ -115,5 +115,3 @@ class EmailRenderer(AbstractRenderer):
     channel = ChannelType.EMAIL
     rendered_message_cls = RenderedEmail
     optional_attributes = frozenset({"head_html"})
-
-

@@ -4,7 +4,7 @@ The outcome of one ``ace.send()``: what happened on each channel type, and why.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import attr
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from edx_ace.channel import ChannelType
 
 
-class DeliveryStatus(str, Enum):
+class DeliveryStatus(StrEnum):
     """What happened to a message on one channel type."""
 
     #: A channel handed the message to its transport, which accepted it.
@@ -30,9 +30,6 @@ class DeliveryStatus(str, Enum):
     FAILED = "failed"
     #: Delivery failed for now and the caller asked to retry later itself.
     DEFERRED = "deferred"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attr.s(frozen=True)

@@ -67,16 +67,14 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch):
     """Replace the clock of delivery and of the email channel with a ``FakeClock``."""
-    fake = FakeClock(datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.timezone.utc))
+    fake = FakeClock(datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.UTC))
     monkeypatch.setattr("edx_ace.delivery.get_current_time", fake.current_time)
     monkeypatch.setattr("edx_ace.delivery.sleep", fake.sleep)
     monkeypatch.setattr("edx_ace.channel.django_email.get_current_time", fake.current_time)
     return fake
 
 
-def make_message(
-    name="welcome", email_address="ada@example.com", username="ada", context=None, **kwargs
-) -> Message:
+def make_message(name="welcome", email_address="ada@example.com", username="ada", context=None, **kwargs) -> Message:
     """Return a message of the test templates in ``tests/templates/testapp``."""
     values = {"name": "Ada", "course": "Tom & Jerry 101", "greeting": "Hi", "sender": "Course Team"}
     values.update(context or {})
@@ -95,7 +93,7 @@ class _PytestCleanups:
     def __init__(self, request):
         self.request = request
 
-    def addCleanup(self, function, *args, **kwargs):  # noqa: N802  (the unittest name)
+    def addCleanup(self, function, *args, **kwargs):
         self.request.addfinalizer(lambda: function(*args, **kwargs))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import translation
@@ -75,7 +77,7 @@ def test_missing_head_is_empty():
 
 
 def test_missing_template_raises():
-    with pytest.raises(TemplateDoesNotExist, match="testapp/edx_ace/nosuchmessage/email/from_name.txt"):
+    with pytest.raises(TemplateDoesNotExist, match=re.escape("testapp/edx_ace/nosuchmessage/email/from_name.txt")):
         render(ChannelType.EMAIL, make_message(name="nosuchmessage"))
 
 

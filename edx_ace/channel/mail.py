@@ -41,7 +41,7 @@ def recipient_address(message: Message, channel_name: str) -> str:
 
     address = address.strip()
     try:
-        if any(character in address for character in "\r\n,;<>\"()"):
+        if any(character in address for character in '\r\n,;<>"()'):
             raise ValidationError("contains a character that is not allowed")
         validate_email(address)
     except ValidationError:
@@ -80,6 +80,6 @@ def html_document(rendered: RenderedEmail, language: str | None) -> str:
     if language and _LANGUAGE_CODE.match(language):
         lang = f' lang="{html.escape(language.replace("_", "-"))}"'
     return (
-        f"<!DOCTYPE html>\n<html{lang}>\n<head>\n<meta charset=\"utf-8\">\n{rendered.head_html}\n</head>\n"
+        f'<!DOCTYPE html>\n<html{lang}>\n<head>\n<meta charset="utf-8">\n{rendered.head_html}\n</head>\n'
         f"<body>\n{rendered.body_html}\n</body>\n</html>\n"
     )

@@ -14,7 +14,7 @@ from dateutil import parser
 
 def get_current_time() -> datetime.datetime:
     """Return the current time in UTC as a timezone-aware datetime."""
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def serialize(timestamp_obj: datetime.datetime | None) -> str | None:
@@ -43,8 +43,7 @@ def deserialize(timestamp_iso8601_str: str | None) -> datetime.datetime | None:
         return None
     if not isinstance(timestamp_iso8601_str, str):
         raise TypeError(
-            f"expected an ISO 8601 string, got {type(timestamp_iso8601_str).__name__} "
-            f"({timestamp_iso8601_str!r})"
+            f"expected an ISO 8601 string, got {type(timestamp_iso8601_str).__name__} ({timestamp_iso8601_str!r})"
         )
     try:
         return datetime.datetime.fromisoformat(timestamp_iso8601_str)

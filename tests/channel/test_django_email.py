@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.core import mail
@@ -111,7 +112,7 @@ def test_451_raises_recoverable(smtp_settings, smtp_server):
 def test_554_on_data_is_fatal(smtp_settings, smtp_server):
     smtp_server.handler.data_replies.append("554 5.7.1 Rejected as spam")
 
-    with pytest.raises(FatalChannelDeliveryError, match="554 5.7.1 Rejected as spam"):
+    with pytest.raises(FatalChannelDeliveryError, match=re.escape("554 5.7.1 Rejected as spam")):
         deliver(make_message())
 
 
@@ -193,7 +194,9 @@ def test_delivery_is_logged_without_address(smtp_settings, smtp_server, caplog):
 
     ace.send(message)
 
-    assert any(message.log_id in record.getMessage() and "Delivered" in record.getMessage() for record in caplog.records)
+    assert any(
+        message.log_id in record.getMessage() and "Delivered" in record.getMessage() for record in caplog.records
+    )
     assert all("ada@example.com" not in record.getMessage() for record in caplog.records)
 
 

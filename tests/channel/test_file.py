@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pathlib
 
 import pytest
 
@@ -22,7 +23,7 @@ def test_writes_page_and_returns_path(email_dir):
     assert outcome.channel_name == "file_email"
     path = outcome.receipt
     assert os.path.dirname(path) == str(email_dir)
-    page = open(path, encoding="utf-8").read()
+    page = pathlib.Path(path).read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert "<td>ada@example.com</td>" in page
     assert "<td>Tom &amp; Jerry</td>" in page
