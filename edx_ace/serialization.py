@@ -92,10 +92,6 @@ def _decode_uuid(value, path):
         raise ValueError(f"{path} {value!r} is not a UUID") from None
 
 
-def _encode_str_dict(value, path):
-    return {key: encode_value(item, f"{path}[{key!r}]") for key, item in value.items()}
-
-
 def object_codec(cls_getter: Callable[[], type]):
     """Return a codec for a field that holds a nested ACE object (or ``None``)."""
 
@@ -113,7 +109,7 @@ def object_codec(cls_getter: Callable[[], type]):
 PLAIN = (_encode_plain, _decode_plain)
 DATETIME = (_encode_datetime, _decode_datetime)
 UUID = (_encode_uuid, _decode_uuid)
-CONTEXT = (_encode_str_dict, _decode_plain)
+CONTEXT = PLAIN
 
 
 def encode_value(value: Any, path: str) -> Any:
@@ -193,21 +189,26 @@ def decode_value(value: Any, path: str) -> Any:
 
     tag = value[TAG]
     inner = value.get("value")
-    if tag == "dict":
+    if tag == "dict" and isinstance(inner, dict):
         return {key: decode_value(item, f"{path}[{key!r}]") for key, item in inner.items()}
-    if tag == "tuple":
+    if tag == "tuple" and isinstance(inner, list):
         return tuple(decode_value(item, f"{path}[{index}]") for index, item in enumerate(inner))
-    if tag == "recipient":
+    if tag == "recipient" and isinstance(inner, dict):
         from edx_ace.recipient import Recipient
 
         return Recipient.from_json(inner, path=path)
-    decoder = _TAG_DECODERS.get(tag)
-    if decoder is None:
-        raise ValueError(f"{path} has the unknown type tag {tag!r}; it was written by a newer or different program")
-    try:
-        return decoder(inner)
-    except (TypeError, ValueError, decimal.InvalidOperation) as error:
-        raise ValueError(f"{path} holds an invalid {tag} value {inner!r}: {error}") from None
+    decoder = _TAG_DECODERS.get(tag) if isinstance(tag, str) else None
+    if decoder is not None and isinstance(inner, str):
+        try:
+            return decoder(inner)
+        except (TypeError, ValueError, decimal.InvalidOperation) as error:
+            raise ValueError(f"{path} contains an invalid {tag} value {inner!r}: {error}") from None
+
+    known = ", ".join(sorted([*_TAG_DECODERS, "dict", "tuple", "recipient"]))
+    raise ValueError(
+        f"{path} is a tagged value {{{TAG!r}: {tag!r}, 'value': {inner!r:.60}}} that this version cannot read; "
+        f"known tags are {known}, each with a str value (a list for tuple, an object for dict and recipient)"
+    )
 
 
 class MessageAttributeSerializationMixin:
