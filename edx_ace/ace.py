@@ -4,7 +4,7 @@ The main entry point for sending messages with ACE.
 Usage::
 
     from edx_ace import ace
-    from edx_ace.message import Message
+    from edx_ace.message import Message, MessageType
     from edx_ace.recipient import Recipient
 
     msg = Message(
@@ -33,7 +33,7 @@ from edx_ace.errors import (
     RecoverableChannelDeliveryError,
     UnsupportedChannelError,
 )
-from edx_ace.message import Message
+from edx_ace.message import Message, MessageType
 from edx_ace.result import ChannelOutcome, DeliveryStatus, SendResult
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,11 @@ def send_message(
     With ``wait_for_retries`` false, a recoverable delivery error ends that channel type's
     attempt with the status ``DEFERRED`` and its ``next_attempt_time`` instead of sleeping.
     """
+    if isinstance(msg, MessageType):
+        raise TypeError(
+            f"ace.send() takes an edx_ace.Message, got the message type {type(msg).__name__}; call "
+            "msg_type.personalize(recipient, language, user_context) and send the message it returns"
+        )
     if not isinstance(msg, Message):
         raise TypeError(f"ace.send() takes an edx_ace.Message, got {type(msg).__name__} ({msg!r:.80})")
     limit = _check_limit(limit_to_channels)

@@ -91,8 +91,9 @@ def deliver_to_channel(
             next_attempt_time = error.next_attempt_time
             if next_attempt_time > deadline:
                 raise MessageExpiredError(
-                    f"gave up after {attempt} attempt(s): the next attempt was allowed at "
-                    f"{next_attempt_time.isoformat()}, after the retry deadline {deadline.isoformat()} ({error})",
+                    f"gave up after {attempt} attempt(s), because the channel asked to wait until "
+                    f"{next_attempt_time.isoformat()}, past the retry deadline {deadline.isoformat()} "
+                    f"({_deadline_source(message)}); last error: {error}",
                     channel=channel.channel_name,
                     log_id=message.log_id,
                 ) from error
@@ -108,3 +109,9 @@ def deliver_to_channel(
                 error.message,
             )
             sleep(delay)
+
+
+def _deadline_source(message: Message) -> str:
+    if message.expiration_time is not None:
+        return "the message's expiration_time, at most five minutes after the first attempt"
+    return "ACE_DEFAULT_EXPIRATION_DELAY after the first attempt, at most five minutes"

@@ -197,7 +197,9 @@ class MessageType(MessageAttributeSerializationMixin):
     def generate_uuid(self) -> uuid_module.UUID:
         return uuid_module.uuid4()
 
-    def personalize(self, recipient: Recipient | None, language: str | None, user_context: dict[str, Any]) -> Message:
+    def personalize(
+        self, recipient: Recipient | None, language: str | None, user_context: dict[str, Any] | None = None
+    ) -> Message:
         """
         Return a new :class:`Message` of this type for one recipient.
 

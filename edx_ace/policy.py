@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import attr
+from django.core.exceptions import ImproperlyConfigured
 
 from edx_ace import conf
 from edx_ace.channel import ChannelType
 from edx_ace.utils.once import once
-from edx_ace.utils.plugins import get_plugins
+from edx_ace.utils.plugins import check_plugin_names, get_manager
 
 if TYPE_CHECKING:
     from edx_ace.message import Message
@@ -75,8 +76,20 @@ class PolicyResult:
 
 @once
 def _loaded_policies() -> list[Policy]:
+    names = check_plugin_names("ACE_ENABLED_POLICIES", conf.get("ACE_ENABLED_POLICIES"))
+    manager = get_manager(POLICY_NAMESPACE, names)
+
+    # A policy may be the recipient's opt-out, so a named policy that cannot run
+    # stops every send instead of being skipped.
+    if manager.unavailable_names:
+        raise ImproperlyConfigured(
+            f"ACE_ENABLED_POLICIES names {', '.join(map(repr, manager.unavailable_names))}, which could not be "
+            "loaded (not installed, or it failed to import), so no message is sent; install the policy's package "
+            "or remove the name, and run `manage.py check`"
+        )
+
     loaded = []
-    for extension in get_plugins(POLICY_NAMESPACE, conf.get("ACE_ENABLED_POLICIES")):
+    for extension in manager.extensions:
         policy = extension.obj
         policy.name = extension.name
         loaded.append(policy)
@@ -84,7 +97,12 @@ def _loaded_policies() -> list[Policy]:
 
 
 def policies() -> list[Policy]:
-    """Return the enabled policies, in the order of ``ACE_ENABLED_POLICIES``."""
+    """
+    Return the enabled policies, in the order of ``ACE_ENABLED_POLICIES``.
+
+    Raises:
+        ImproperlyConfigured: a named policy is not installed or failed to load.
+    """
     return list(_loaded_policies())
 
 

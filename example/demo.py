@@ -72,8 +72,17 @@ def main(argv=None):
     os.environ["DJANGO_SETTINGS_MODULE"] = "example.settings"
 
     import django
+    from django.conf import settings
 
     django.setup()
+
+    languages = [code for code, _name in settings.LANGUAGES]
+    if len(arguments) > 1 or language not in languages:
+        print(
+            f"usage: python -m example.demo [LANGUAGE], where LANGUAGE is one of {', '.join(languages)}",
+            file=sys.stderr,
+        )
+        return 2
 
     from edx_ace import ace
 

@@ -11,11 +11,17 @@ import pytest
 from edx_ace import ace
 from edx_ace.channel import ChannelType
 from edx_ace.errors import FatalChannelDeliveryError, InvalidMessageError, RecoverableChannelDeliveryError
+from edx_ace.message import MessageType
 from edx_ace.policy import Policy
 from edx_ace.result import DeliveryStatus
 from edx_ace.test_utils import StubPolicy, patch_channels, patch_policies
 from tests.conftest import make_message
 from tests.scripted import ScriptedChannel
+
+
+class WelcomeType(MessageType):
+    APP_LABEL = "testapp"
+    NAME = "welcome"
 
 
 class RaisingPolicy(Policy):
@@ -106,6 +112,11 @@ def test_bad_limit_raises(limit):
 def test_send_rejects_non_message():
     with pytest.raises(TypeError, match=re.escape("takes an edx_ace.Message, got dict")):
         ace.send({"name": "welcome"})
+
+
+def test_send_rejects_message_type():
+    with pytest.raises(TypeError, match=r"call msg_type\.personalize"):
+        ace.send(WelcomeType())
 
 
 def test_missing_template_does_not_stop_batch(cleanups, caplog):

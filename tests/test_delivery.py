@@ -55,10 +55,17 @@ def test_retry_after_expiration_gives_up_at_once(clock):
     message = make_message(expiration_time=clock.now + 60 * SECOND)
     channel = ScriptedChannel(script=[retry_at(clock, 61)])
 
-    with pytest.raises(MessageExpiredError, match="after the retry deadline"):
+    with pytest.raises(MessageExpiredError, match="past the retry deadline"):
         delivery.deliver_to_channel(channel, "rendered", message)
     assert clock.sleeps == []
     assert len(channel.attempts) == 1
+
+
+def test_give_up_names_setting(clock):
+    channel = ScriptedChannel(script=[retry_at(clock, 121)])
+
+    with pytest.raises(MessageExpiredError, match="ACE_DEFAULT_EXPIRATION_DELAY"):
+        delivery.deliver_to_channel(channel, "rendered", make_message())
 
 
 def test_expired_message_is_not_attempted(clock):

@@ -56,3 +56,9 @@ def test_demo_prints_file_path(email_dir, capsys):
     written = output.split("delivered -> ", 1)[1].split()[0]
     assert pathlib.Path(written).is_file()
     assert pathlib.Path(written).parent == email_dir
+
+
+def test_demo_rejects_unknown_language(capsys):
+    assert demo.main(["--help"]) == 2
+
+    assert "usage: python -m example.demo [LANGUAGE]" in capsys.readouterr().err

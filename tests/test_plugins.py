@@ -12,11 +12,12 @@ import sys
 import textwrap
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from stevedore import _cache as stevedore_cache
 from stevedore.extension import Extension, ExtensionManager
 
-from edx_ace import channel, policy
+from edx_ace import ace, channel, policy
 from edx_ace.channel import CHANNEL_NAMESPACE, Channel, ChannelType
 from edx_ace.channel.django_email import DjangoEmailChannel
 from edx_ace.channel.file import FileEmailChannel
@@ -24,7 +25,9 @@ from edx_ace.checks import check_channels, check_enabled_plugins
 from edx_ace.message import Message
 from edx_ace.policy import POLICY_NAMESPACE
 from edx_ace.recipient import Recipient
+from edx_ace.result import DeliveryStatus
 from edx_ace.utils.plugins import check_plugin, get_manager, get_plugins
+from tests.conftest import make_message
 
 PLUGINS_LOGGER = "edx_ace.utils.plugins"
 
@@ -368,15 +371,35 @@ def test_policy_entry_point(settings, tmp_distribution, msg):
     assert policy.denials(msg) == {ChannelType.PUSH: ["tmp_no_push"]}
 
 
-def test_policy_unknown_name_logged(settings, tmp_distribution, caplog):
+def test_policy_unknown_name_raises(settings, tmp_distribution, caplog):
     settings.ACE_ENABLED_POLICIES = ["no_such_policy"]
 
-    with caplog.at_level(logging.ERROR, logger=PLUGINS_LOGGER):
-        loaded = policy.policies()
+    with caplog.at_level(logging.ERROR, logger=PLUGINS_LOGGER), pytest.raises(ImproperlyConfigured) as raised:
+        policy.policies()
 
-    assert loaded == []
+    assert "'no_such_policy'" in str(raised.value)
+    assert "no message is sent" in str(raised.value)
     assert "'no_such_policy'" in error_messages(caplog)[0]
     assert "ACE_ENABLED_POLICIES" in error_messages(caplog)[0]
+
+
+def test_unknown_policy_blocks_send(settings, email_dir):
+    settings.ACE_ENABLED_POLICIES = ["no_such_policy"]
+
+    result = ace.send(make_message())
+
+    assert not result.delivered
+    assert {outcome.status for outcome in result} == {DeliveryStatus.FAILED}
+    assert not email_dir.exists()
+
+
+def test_channel_setting_as_string_skips(settings):
+    settings.ACE_ENABLED_CHANNELS = "file_email"
+
+    outcome = ace.send(make_message()).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.SKIPPED
+    assert """write it as ["file_email"]""" in outcome.reason
 
 
 def test_get_plugins_without_names_imports_all(tmp_distribution, caplog):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from edx_ace import conf
 from edx_ace.errors import UnsupportedChannelError
 from edx_ace.utils.once import once
-from edx_ace.utils.plugins import get_plugins
+from edx_ace.utils.plugins import check_plugin_names, get_plugins
 
 if TYPE_CHECKING:
     from edx_ace.message import Message
@@ -94,7 +94,7 @@ class Channel:
 
 @once
 def _loaded_channels() -> list[Channel]:
-    names = conf.get("ACE_ENABLED_CHANNELS")
+    names = check_plugin_names("ACE_ENABLED_CHANNELS", conf.get("ACE_ENABLED_CHANNELS"))
     loaded = []
     for extension in get_plugins(CHANNEL_NAMESPACE, names):
         channel = extension.obj
@@ -137,9 +137,7 @@ def get_channel_for_message(channel_type: ChannelType, message: Message) -> Chan
     try:
         return available[channel_type]
     except KeyError:
-        raise UnsupportedChannelError(
-            f"no enabled {channel_type} channel; add one to ACE_ENABLED_CHANNELS", log_id=message.log_id
-        ) from None
+        raise UnsupportedChannelError(f"no enabled {channel_type} channel", log_id=message.log_id) from None
 
 
 def clear_caches() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.core.exceptions import ImproperlyConfigured
 from stevedore import extension, named
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def get_manager(namespace: str, names: Iterable[str] | None = None) -> extension
         not_installed = sorted(set(missing_names) - failed_names)
         if not_installed:
             log.error(
-                "%s names %s, but no installed package provides such a %s entry point; "
+                "%s names %s, but no installed package provides an entry point of that name in the group %s; "
                 "install the package that provides it or remove the name from %s",
                 setting,
                 ", ".join(repr(name) for name in not_installed),
@@ -102,10 +103,18 @@ def get_manager(namespace: str, names: Iterable[str] | None = None) -> extension
 
 
 def _filtered(manager, namespace, names=None):
-    """Drop the extensions that ``check_plugin`` rejects and instantiate the others."""
+    """
+    Drop the extensions that ``check_plugin`` rejects and instantiate the others.
+
+    The manager's ``unavailable_names`` lists the requested names that could not be used
+    because no entry point has them or they failed to import or instantiate. A plugin
+    whose ``enabled()`` returned false is not in it, since it opted out.
+    """
     kept = []
+    opted_out = set()
     for ext in manager.extensions:
         if not check_plugin(ext, namespace, names):
+            opted_out.add(ext.name)
             continue
         try:
             ext.obj = ext.plugin()
@@ -115,9 +124,24 @@ def _filtered(manager, namespace, names=None):
         kept.append(ext)
     manager.extensions = kept
     manager._extensions_by_name_cache = None
+    loaded = {ext.name for ext in kept}
+    manager.unavailable_names = sorted(set(names or ()) - loaded - opted_out)
     return manager
 
 
 def get_plugins(namespace: str, names: Iterable[str] | None = None) -> list[extension.Extension]:
     """Return the enabled, instantiated extensions of ``namespace`` limited to ``names``."""
     return list(get_manager(namespace, names).extensions)
+
+
+def check_plugin_names(setting: str, names) -> list[str]:
+    """
+    Return ``names``, the value of ``setting``, as a list of plugin names.
+
+    Raises:
+        ImproperlyConfigured: ``names`` is not a list or tuple of str.
+    """
+    if isinstance(names, list | tuple) and all(isinstance(name, str) for name in names):
+        return list(names)
+    example = f'["{names}"]' if isinstance(names, str) else '["file_email"]'
+    raise ImproperlyConfigured(f"{setting} must be a list of plugin names, got {names!r}; write it as {example}")
