@@ -4,7 +4,7 @@ recoverable errors until the message expires.
 
 Delivery is at most once per channel per call: a successful attempt is never repeated,
 and a retry follows only a :class:`~edx_ace.errors.RecoverableChannelDeliveryError`,
-with which the channel says the earlier attempt did not go through.
+which the channel raises when the earlier attempt did not go through.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class Policy:
 
     @classmethod
     def enabled(cls) -> bool:
-        """Return whether this policy should be applied; true unless a subclass says otherwise."""
+        """Return whether this policy should be applied; true unless a subclass overrides it."""
         return True
 
     def check(self, message: Message) -> PolicyResult:

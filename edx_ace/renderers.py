@@ -7,7 +7,7 @@ template per attribute of its rendered-message class, found at
 or ``{prefix}.html`` for an attribute named ``{prefix}_html``.
 
 ``.html`` templates are rendered with autoescaping; ``.txt`` templates without it, since
-plain text is not HTML (a subject says ``Tom & Jerry``, not ``Tom &amp; Jerry``).
+plain text is not HTML (a subject reads ``Tom & Jerry``, not ``Tom &amp; Jerry``).
 
 The renderer for email needs these templates:
 
@@ -102,7 +102,7 @@ def render_template(template, context: dict[str, Any], autoescape: bool) -> str:
     """
     Render a template from ``get_template()`` with autoescaping on or off.
 
-    Django templates honour ``autoescape``. Other engines render as their own settings say.
+    Django templates honour ``autoescape``. Other engines render as their own settings configure.
     """
     if isinstance(template, DjangoBackendTemplate):
         return template.template.render(Context(context, autoescape=autoescape))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class DeliveryStatus(StrEnum):
-    """What happened to a message on one channel type."""
+    """The status of a message on one channel type."""
 
     #: A channel handed the message to its transport, which accepted it.
     DELIVERED = "delivered"
@@ -35,7 +35,7 @@ class DeliveryStatus(StrEnum):
 @attr.s(frozen=True)
 class ChannelOutcome:
     """
-    What happened on one channel type.
+    The outcome of a message on one channel type.
 
     Attributes:
         channel_type: The :class:`~edx_ace.channel.ChannelType`.

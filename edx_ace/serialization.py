@@ -93,7 +93,7 @@ def _decode_uuid(value, path):
 
 
 def object_codec(cls_getter: Callable[[], type]):
-    """Return a codec for a field that holds a nested ACE object (or ``None``)."""
+    """Return a codec for a field that contains a nested ACE object (or ``None``)."""
 
     def encode(value, path):
         return None if value is None else value.to_json()
