@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from django.core.checks import Error, Warning, register
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from edx_ace import conf
 from edx_ace.channel import CHANNEL_NAMESPACE
+from edx_ace.channel import sailthru as sailthru_channel
 from edx_ace.policy import POLICY_NAMESPACE
 
 
@@ -103,4 +105,47 @@ def check_channels(app_configs=None, **kwargs):
                     id="edx_ace.E006",
                 )
             )
+    return messages
+
+
+@register("edx_ace")
+def check_sailthru_settings(app_configs=None, **kwargs):
+    """
+    Check the optional Sailthru settings when ``sailthru_email`` is enabled.
+
+    Missing required settings and a missing client library are reported by ``edx_ace.W001``
+    through the channel's ``configuration_problems()``, so they are not repeated here.
+    """
+    names = conf.get("ACE_ENABLED_CHANNELS")
+    if isinstance(names, str) or not isinstance(names, list | tuple) or "sailthru_email" not in names:
+        return []
+
+    messages: list[CheckMessage] = []
+    timeout_problem = sailthru_channel.timeout_problem()
+    if timeout_problem:
+        messages.append(
+            Error(
+                timeout_problem,
+                hint="The sailthru_email channel fails every delivery until it is fixed.",
+                id="edx_ace.E100",
+            )
+        )
+    api_url_problem = sailthru_channel.api_url_problem()
+    if api_url_problem:
+        messages.append(
+            Error(
+                api_url_problem,
+                hint="The sailthru_email channel fails every delivery until it is fixed.",
+                id="edx_ace.E101",
+            )
+        )
+    if conf.get("ACE_CHANNEL_SAILTHRU_DEBUG") and not settings.DEBUG:
+        messages.append(
+            Warning(
+                "ACE_CHANNEL_SAILTHRU_DEBUG is true while DEBUG is false, so the sailthru_email channel logs each "
+                "email instead of sending it.",
+                hint="Set ACE_CHANNEL_SAILTHRU_DEBUG = False to send through Sailthru.",
+                id="edx_ace.W100",
+            )
+        )
     return messages

@@ -31,6 +31,30 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         lambda: os.path.join(tempfile.gettempdir(), "edx_ace"),
         "Folder where the file_email channel writes one HTML file per email.",
     ),
+    "ACE_CHANNEL_SAILTHRU_DEBUG": (
+        False,
+        "True makes the sailthru_email channel log each email it would send instead of calling Sailthru.",
+    ),
+    "ACE_CHANNEL_SAILTHRU_TEMPLATE_NAME": (
+        "",
+        "Name of the Sailthru template that wraps the emails of the sailthru_email channel.",
+    ),
+    "ACE_CHANNEL_SAILTHRU_API_KEY": (
+        "",
+        "Sailthru API key of the sailthru_email channel.",
+    ),
+    "ACE_CHANNEL_SAILTHRU_API_SECRET": (
+        "",
+        "Sailthru API secret of the sailthru_email channel, used to sign each request.",
+    ),
+    "ACE_CHANNEL_SAILTHRU_API_URL": (
+        "https://api.sailthru.com",
+        "Base URL of the Sailthru REST API; the channel posts to its /send endpoint.",
+    ),
+    "ACE_CHANNEL_SAILTHRU_TIMEOUT": (
+        10,
+        "Seconds the sailthru_email channel waits to connect to Sailthru, and then for each read of its response.",
+    ),
 }
 
 #: The longest time one ``ace.send()`` waits for retries of one channel, in seconds,
