@@ -31,6 +31,8 @@ class Answer:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: True closes the connection after reading the request, without writing a response.
+    drop: bool = False
 
 
 @dataclass
@@ -130,6 +132,9 @@ class SailthruServer:
                 answer = server.handle(self.path, self.rfile.read(length))
                 if answer.delay:
                     time.sleep(answer.delay)
+                if answer.drop:
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", answer.content_type)

@@ -54,7 +54,7 @@ REQUIRED_SETTINGS = {
     "ACE_CHANNEL_SAILTHRU_API_SECRET": "your Sailthru API secret",
 }
 
-#: The maximum length, in characters, of a response body quoted in an error message.
+#: The maximum length, in characters, of a response body or Sailthru error text quoted in an error message.
 BODY_EXCERPT_LENGTH = 200
 
 #: Sailthru error codes whose cause is known, with the fix to suggest.
@@ -359,7 +359,7 @@ def response_error(
     if has_error:
         code = body["error"]
         text = redact(one_line(str(body.get("errormsg", ""))))
-        described = f"HTTP {status}, Sailthru error {code}: {text}"
+        described = f"HTTP {status}, Sailthru error {shorten(str(code))}: {shorten(text)}"
     else:
         code = None
         described = f"HTTP {status}, body {body_excerpt(content, redact)!r}"
@@ -451,7 +451,11 @@ def body_excerpt(content: bytes | None, redact: Callable[[str], str]) -> str:
     """Return the start of a response body as one line of text, without secrets."""
     if not content:
         return ""
-    text = redact(one_line(content.decode("utf-8", "replace")))
+    return shorten(redact(one_line(content.decode("utf-8", "replace"))))
+
+
+def shorten(text: str) -> str:
+    """Return ``text`` cut to ``BODY_EXCERPT_LENGTH`` characters, with ``...`` when it was cut."""
     if len(text) > BODY_EXCERPT_LENGTH:
         return text[:BODY_EXCERPT_LENGTH] + "..."
     return text

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
 import pytest
@@ -498,6 +500,69 @@ def test_slow_response_is_unknown_and_fatal(sailthru_settings, sailthru_server):
         "(ACE_CHANNEL_SAILTHRU_TIMEOUT)"
     )
     assert "idempotency key" in raised.value.message
+
+
+def test_dropped_connection_is_unknown(sailthru_settings, sailthru_server):
+    sailthru_server.answer(Answer(drop=True))
+
+    with pytest.raises(FatalChannelDeliveryError) as raised:
+        deliver(make_message())
+
+    assert raised.value.message.startswith(
+        "delivery unknown: the request to Sailthru failed after it may have been sent"
+    )
+    assert len(sailthru_server.requests) == 1
+
+
+def test_body_breaking_client_parser_is_unknown(sailthru_settings, sailthru_server):
+    """A body nested too deeply for sailthru-client's JSON parser raises RecursionError inside the client."""
+    depth = 100_000
+    sailthru_server.answer(Answer(status=200, body=b"[" * depth + b"]" * depth))
+
+    with pytest.raises(FatalChannelDeliveryError, match="delivery unknown: sailthru-client raised RecursionError"):
+        deliver(make_message())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(43, 43), (43.0, 43), ("43", 43), (" 9 ", 9), (True, None), (4.5, None), ("x", None), (None, None), ([9], None)],
+)
+def test_error_code_normalized(value, expected):
+    assert sailthru_module.error_code(value) == expected
+
+
+def test_connect_timeout_means_not_sent():
+    import requests
+
+    assert sailthru_module.connection_not_made(requests.ConnectTimeout("connect timed out"))
+    assert not sailthru_module.connection_not_made(requests.ReadTimeout("read timed out"))
+    assert not sailthru_module.connection_not_made(requests.ConnectionError("Connection aborted."))
+    assert not sailthru_module.connection_not_made(None)
+
+
+def test_long_error_text_is_shortened(sailthru_settings, sailthru_server):
+    sailthru_server.answer(error_answer(99, "x" * 5000))
+
+    with pytest.raises(FatalChannelDeliveryError) as raised:
+        deliver(make_message())
+
+    assert "x" * 200 + "..." in raised.value.message
+    assert "x" * 201 not in raised.value.message
+
+
+def test_import_reads_no_settings_or_client():
+    """Importing the channel module needs neither Django settings nor sailthru-client."""
+    code = (
+        "import sys\n"
+        "import edx_ace.channel.sailthru\n"
+        "assert 'sailthru' not in sys.modules, 'sailthru imported'\n"
+        "assert 'requests' not in sys.modules, 'requests imported'\n"
+    )
+    environment = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+
+    completed = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True)
+
+    assert completed.returncode == 0, completed.stderr
 
 
 # The whole path through ace.send
