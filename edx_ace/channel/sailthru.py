@@ -218,7 +218,7 @@ class SailthruEmailChannel(Channel):
     def log_instead_of_sending(
         self, sailthru_settings: SailthruSettings, message: Message, address: str, template_vars: dict[str, str]
     ) -> None:
-        """Log what would be sent, without the address, the variables' values or the credentials."""
+        """Log what would be sent, without the full address, the variables' values or the credentials."""
         sizes = ", ".join(f"{name} ({len(value)} characters)" for name, value in template_vars.items())
         message.get_message_specific_logger(log).info(
             "ACE_CHANNEL_SAILTHRU_DEBUG is true, so nothing is sent to Sailthru: template %r, recipient %s (%s), "
