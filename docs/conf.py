@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 import django
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from docutils.statemachine import StringList
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,3 +56,43 @@ root_doc = "index"
 
 html_theme = "alabaster"
 html_static_path: list[str] = []
+
+
+class OptionsTable(Directive):
+    """
+    Render ``edx_ace.options.OPTIONS`` as a table, so the docs list exactly the options the code checks.
+
+    Usage: ``.. ace-options-table::`` with no arguments.
+    """
+
+    has_content = False
+
+    def run(self):
+        from edx_ace.options import OPTIONS
+
+        lines = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 22 18 45 15",
+            "",
+            "   * - Key",
+            "     - Value",
+            "     - Meaning",
+            "     - Read by",
+        ]
+        for option in OPTIONS:
+            lines += [
+                f"   * - ``{option.name}``",
+                f"     - {option.kind}",
+                f"     - {option.meaning}",
+                f"     - {option.used_by}",
+            ]
+
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source="edx_ace.options.OPTIONS"), self.content_offset, container)
+        return container.children
+
+
+def setup(app):
+    app.add_directive("ace-options-table", OptionsTable)
+    return {"parallel_read_safe": True}

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from importlib.metadata import entry_points
 
 from edx_ace import channel as channel_module
-from edx_ace import delivery, policy, presentation
+from edx_ace import conf, delivery, policy, presentation, signals
 from edx_ace.channel import Channel, ChannelType
+from edx_ace.channel.headers import validate_headers
 from edx_ace.errors import (
     ChannelError,
     FatalChannelDeliveryError,
@@ -34,12 +36,13 @@ from edx_ace.errors import (
     UnsupportedChannelError,
 )
 from edx_ace.message import Message, MessageType
+from edx_ace.options import validate_options
 from edx_ace.result import ChannelOutcome, DeliveryStatus, SendResult
 
 log = logging.getLogger(__name__)
 
 
-def send(msg: Message, limit_to_channels: Iterable[ChannelType] | None = None) -> SendResult:
+def send(msg: Message, limit_to_channels: Iterable[ChannelType | str] | None = None) -> SendResult:
     """
     Send a message to its recipient over every channel type the policies allow.
 
@@ -50,15 +53,20 @@ def send(msg: Message, limit_to_channels: Iterable[ChannelType] | None = None) -
 
     Args:
         msg: The :class:`~edx_ace.message.Message` to send.
-        limit_to_channels: If given, only these channel types are rendered and delivered.
-            It narrows what the policies allow and never widens it.
+        limit_to_channels: If given, a list of the channel types and channel names that
+            may be used. A channel type is rendered and delivered when its ``ChannelType``
+            is listed, or when the name of the channel routing chooses for it is listed
+            (such as ``"file_email"``). It narrows what the policies allow and never
+            widens it, nor changes which channel routing chooses; an empty list delivers
+            nothing.
 
     Returns:
         A :class:`~edx_ace.result.SendResult` with one outcome per channel type.
 
     Raises:
         TypeError: ``msg`` is not a Message, or ``limit_to_channels`` holds something
-            other than ChannelType values. These are mistakes in the calling code.
+            other than ChannelType values and names of enabled channels. These are
+            mistakes in the calling code.
     """
     return send_message(msg, limit_to_channels=limit_to_channels)
 
@@ -66,7 +74,7 @@ def send(msg: Message, limit_to_channels: Iterable[ChannelType] | None = None) -
 def send_message(
     msg: Message,
     *,
-    limit_to_channels: Iterable[ChannelType] | None = None,
+    limit_to_channels: Iterable[ChannelType | str] | None = None,
     wait_for_retries: bool = True,
 ) -> SendResult:
     """
@@ -88,6 +96,12 @@ def send_message(
 
     msg.report_basics()
 
+    invalid = _invalid_outcomes(msg, logger)
+    if invalid:
+        result.outcomes.extend(invalid)
+        _report_outcomes(msg, result)
+        return result
+
     try:
         denied = policy.denials(msg)
     except Exception as error:
@@ -107,48 +121,118 @@ def send_message(
             logger.debug("Policies %s denied %s", names, channel_type)
             result.outcomes.append(ChannelOutcome(channel_type, DeliveryStatus.DENIED, reason=f"denied by {names}"))
             continue
-        if limit is not None and channel_type not in limit:
+        if limit is not None and not limit.may_use(channel_type):
             result.outcomes.append(
                 ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason="not in limit_to_channels")
             )
             continue
-        result.outcomes.append(_send_over(channel_type, msg, logger, wait_for_retries))
+        result.outcomes.append(_send_over(channel_type, msg, logger, wait_for_retries, limit))
 
     _report_outcomes(msg, result)
     return result
 
 
-def _check_limit(limit_to_channels):
+def _invalid_outcomes(msg: Message, logger) -> list[ChannelOutcome]:
+    """
+    Return an INVALID outcome per channel type when the options or headers are invalid, else an empty list.
+
+    The message validated both dicts when it was created. This check catches changes
+    made since then, before any policy or channel reads them.
+    """
+    try:
+        validate_options(msg.options, log_id=msg.log_id)
+        validate_headers(msg.headers, log_id=msg.log_id)
+    except InvalidMessageError as error:
+        logger.error("The message is not sent because it is invalid: %s", error.message)
+        return [
+            ChannelOutcome(channel_type, DeliveryStatus.INVALID, reason=error.message, error=error)
+            for channel_type in ChannelType
+        ]
+    return []
+
+
+class _Limit:
+    """The channel types and channel names of a ``limit_to_channels`` argument."""
+
+    def __init__(self, types: set[ChannelType], names: set[str]):
+        self.types = types
+        self.names = names
+        self.types_of_names = {
+            channel.channel_type for channel in channel_module.enabled_channels() if channel.channel_name in names
+        }
+
+    def may_use(self, channel_type: ChannelType) -> bool:
+        """Return whether some channel of ``channel_type`` may be used, before routing chooses one."""
+        return channel_type in self.types or channel_type in self.types_of_names
+
+    def allows(self, channel: Channel) -> bool:
+        """Return whether the channel that routing chose may be used."""
+        return channel.channel_type in self.types or channel.channel_name in self.names
+
+
+def _check_limit(limit_to_channels) -> _Limit | None:
     if limit_to_channels is None:
         return None
     if isinstance(limit_to_channels, ChannelType | str):
         raise TypeError(
-            f"limit_to_channels must be a list of ChannelType values, got the single value {limit_to_channels!r}; "
-            "wrap it in a list"
+            f"limit_to_channels must be a list of ChannelType values or channel names, got the single value "
+            f"{limit_to_channels!r}; wrap it in a list"
         )
-    limit = set()
+
+    types: set[ChannelType] = set()
+    names: set[str] = set()
     for entry in limit_to_channels:
-        if not isinstance(entry, ChannelType):
+        if isinstance(entry, ChannelType):
+            types.add(entry)
+        elif isinstance(entry, str) and entry in _channel_names():
+            names.add(entry)
+        else:
+            enabled = ", ".join(sorted(channel.channel_name for channel in channel_module.enabled_channels()))
             raise TypeError(
-                f"limit_to_channels contains {entry!r} ({type(entry).__name__}); use ChannelType values such as "
-                "ChannelType.EMAIL"
+                f"limit_to_channels contains {entry!r} ({type(entry).__name__}), which is neither a ChannelType nor "
+                f"a channel name; use ChannelType values such as ChannelType.EMAIL or channel names "
+                f"(enabled: {enabled or 'none'})"
             )
-        limit.add(entry)
-    return limit
+    return _Limit(types, names)
 
 
-def _send_over(channel_type: ChannelType, msg: Message, logger, wait_for_retries: bool) -> ChannelOutcome:
+def _channel_names() -> set[str]:
+    """
+    Return every name that ``limit_to_channels`` accepts as a channel name.
+
+    Besides the enabled channels, it contains the names in ``ACE_ENABLED_CHANNELS`` and
+    the installed channel plugins. Code that names a channel therefore does not raise in a
+    deployment where that channel is disabled, and the channel is never chosen there.
+    """
+    names = set(conf.get("ACE_ENABLED_CHANNELS") or ())
+    names.update(entry_point.name for entry_point in entry_points(group=channel_module.CHANNEL_NAMESPACE))
+    names.update(channel.channel_name for channel in channel_module.enabled_channels())
+    return names
+
+
+def _send_over(
+    channel_type: ChannelType, msg: Message, logger, wait_for_retries: bool, limit: _Limit | None = None
+) -> ChannelOutcome:
     """Render and deliver ``msg`` over one channel type and return what happened."""
     try:
         channel = channel_module.get_channel_for_message(channel_type, msg)
     except UnsupportedChannelError as error:
         logger.debug("No %s channel is enabled, so it is skipped", channel_type)
         return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=error.message, error=error)
+    except InvalidMessageError as error:
+        logger.error("No %s channel was chosen because the message is invalid: %s", channel_type, error.message)
+        return ChannelOutcome(channel_type, DeliveryStatus.INVALID, reason=error.message, error=error)
     except Exception as error:
         logger.warning("No %s channel is available: %s", channel_type, error)
         return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=f"channel unavailable: {error}", error=error)
 
     name = channel.channel_name
+    if limit is not None and not limit.allows(channel):
+        logger.debug("The %s channel %s is not in limit_to_channels, so it is skipped", channel_type, name)
+        return ChannelOutcome(
+            channel_type, DeliveryStatus.SKIPPED, channel_name=name, reason=f"{name} is not in limit_to_channels"
+        )
+
     try:
         rendered = presentation.render(channel, msg)
     except Exception as error:
@@ -181,9 +265,19 @@ def _send_over(channel_type: ChannelType, msg: Message, logger, wait_for_retries
         return _outcome(channel, DeliveryStatus.FAILED, f"{type(error).__name__}: {error}", error)
 
     logger.info("Delivered over %s", name)
+    _announce_delivery(channel, msg, logger)
     return ChannelOutcome(
         channel_type, DeliveryStatus.DELIVERED, channel_name=name, reason="delivered", receipt=receipt
     )
+
+
+def _announce_delivery(channel: Channel, msg: Message, logger) -> None:
+    # A receiver of ACE_MESSAGE_SENT must not turn a delivered message into a failed one,
+    # so any error here is logged and the outcome stays DELIVERED.
+    try:
+        signals.send_message_sent(channel, msg)
+    except Exception:
+        logger.exception("Sending ACE_MESSAGE_SENT after delivery over %s failed", channel.channel_name)
 
 
 def _outcome(channel: Channel, status: DeliveryStatus, reason: str, error: BaseException) -> ChannelOutcome:

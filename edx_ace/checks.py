@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from edx_ace import conf
-from edx_ace.channel import CHANNEL_NAMESPACE
+from edx_ace.channel import CHANNEL_NAMESPACE, ROUTING_SETTINGS, ChannelType
 from edx_ace.channel import sailthru as sailthru_channel
 from edx_ace.policy import POLICY_NAMESPACE
 
@@ -96,12 +96,13 @@ def check_channels(app_configs=None, **kwargs):
         names_by_type.setdefault(str(channel_class.channel_type), []).append(name)
 
     for channel_type, type_names in names_by_type.items():
-        if len(type_names) > 1:
+        if len(type_names) > 1 and not _default_channel_setting_is_set(channel_type):
             messages.append(
                 Error(
                     f"ACE_ENABLED_CHANNELS enables {len(type_names)} {channel_type} channels "
                     f"({', '.join(type_names)}), so ACE cannot choose one.",
-                    hint=f"Keep one {channel_type} channel in ACE_ENABLED_CHANNELS.",
+                    hint=f"Keep one {channel_type} channel in ACE_ENABLED_CHANNELS, or name the default one in "
+                    f"ACE_CHANNEL_DEFAULT_{channel_type.upper()}.",
                     id="edx_ace.E006",
                 )
             )
@@ -149,3 +150,84 @@ def check_sailthru_settings(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+def _default_channel_setting_is_set(channel_type_value: str) -> bool:
+    for channel_type, (default_setting, _transactional) in ROUTING_SETTINGS.items():
+        if channel_type.value == channel_type_value:
+            return bool(conf.get(default_setting))
+    return False
+
+
+@register("edx_ace")
+def check_routing(app_configs=None, **kwargs):
+    """
+    Check that each routing setting names an enabled channel of its channel type.
+
+    ACE never replaces a channel that a routing setting names with another one, so such a
+    setting is an error: otherwise transactional email could go out by an unchosen channel.
+    """
+    enabled_names = conf.get("ACE_ENABLED_CHANNELS")
+    if isinstance(enabled_names, str) or not isinstance(enabled_names, list | tuple):
+        return []
+
+    messages = []
+    installed = _installed_entry_points(CHANNEL_NAMESPACE)
+    for channel_type, settings_of_type in ROUTING_SETTINGS.items():
+        for setting in settings_of_type:
+            if setting is None:
+                continue
+            messages.extend(_check_routing_setting(setting, channel_type, enabled_names, installed))
+    return messages
+
+
+def _check_routing_setting(setting: str, channel_type: ChannelType, enabled_names, installed) -> list:
+    name = conf.get(setting)
+    if name is None or name == "":
+        return []
+    if not isinstance(name, str):
+        return [
+            Error(
+                f"{setting} must be a channel name (str), got {name!r}.",
+                hint=f'Write it as a name from ACE_ENABLED_CHANNELS, for example {setting} = "django_email".',
+                id="edx_ace.E123",
+            )
+        ]
+    if name not in enabled_names:
+        return [
+            Error(
+                f"{setting} names the channel {name!r}, which is not in ACE_ENABLED_CHANNELS "
+                f"({', '.join(enabled_names) or 'empty'}).",
+                hint=f"Add {name!r} to ACE_ENABLED_CHANNELS or set {setting} to an enabled {channel_type} channel.",
+                id="edx_ace.E120",
+            )
+        ]
+    if name not in installed:
+        # check_enabled_plugins reports the missing entry point (edx_ace.E001).
+        return []
+
+    try:
+        channel_class = installed[name].load()
+    except Exception:
+        # check_channels reports the import error (edx_ace.E005).
+        return []
+    if channel_class.channel_type != channel_type:
+        return [
+            Error(
+                f"{setting} names the channel {name!r}, which is a {channel_class.channel_type} channel, "
+                f"not a {channel_type} channel.",
+                hint=f"Set {setting} to a {channel_type} channel from ACE_ENABLED_CHANNELS.",
+                id="edx_ace.E121",
+            )
+        ]
+    if not channel_class.enabled():
+        return [
+            Error(
+                f"{setting} names the channel {name!r}, which is in ACE_ENABLED_CHANNELS but not enabled, "
+                "because its settings are incomplete (see edx_ace.W001); ACE will not send its messages by "
+                "another channel instead.",
+                hint=f"Complete the settings of {name!r}, or set {setting} to an enabled {channel_type} channel.",
+                id="edx_ace.E122",
+            )
+        ]
+    return []

@@ -55,6 +55,18 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         10,
         "Seconds the sailthru_email channel waits to connect to Sailthru, and then for each read of its response.",
     ),
+    "ACE_CHANNEL_DEFAULT_EMAIL": (
+        None,
+        "Name of the enabled email channel that sends messages when several email channels are enabled.",
+    ),
+    "ACE_CHANNEL_TRANSACTIONAL_EMAIL": (
+        None,
+        "Name of the enabled email channel that sends messages whose option transactional is True.",
+    ),
+    "ACE_CHANNEL_DEFAULT_PUSH": (
+        None,
+        "Name of the enabled push channel that sends messages when several push channels are enabled.",
+    ),
 }
 
 #: The longest time one ``ace.send()`` waits for retries of one channel, in seconds,

@@ -14,8 +14,17 @@ from django.apps import apps
 from django.utils import translation
 
 from edx_ace import monitoring
+from edx_ace.channel.headers import validate_headers
+from edx_ace.options import validate_options
 from edx_ace.recipient import Recipient
-from edx_ace.serialization import CONTEXT, DATETIME, UUID, MessageAttributeSerializationMixin, object_codec
+from edx_ace.serialization import (
+    CONTEXT,
+    DATETIME,
+    OMIT_WHEN_EMPTY,
+    UUID,
+    MessageAttributeSerializationMixin,
+    object_codec,
+)
 from edx_ace.validators import (
     instance_of,
     optional_aware_datetime,
@@ -30,6 +39,14 @@ RECIPIENT = object_codec(lambda: Recipient)
 
 def _copy_dict(value):
     return dict(value) if isinstance(value, dict) else value
+
+
+def _valid_options(instance, attribute, value):
+    validate_options(value, log_id=getattr(instance, "log_id", None))
+
+
+def _valid_headers(instance, attribute, value):
+    validate_headers(value, log_id=getattr(instance, "log_id", None))
 
 
 @attr.s
@@ -47,7 +64,14 @@ class Message(MessageAttributeSerializationMixin):
         language: The language code to render in; ``None`` keeps the active language.
         log_level: The level at which this message's debug lines are logged (for example
             ``logging.INFO`` to trace one message in production).
+        options: Delivery options: the keys listed in :mod:`edx_ace.options`, and any key
+            of the host application's own, which ACE keeps and ignores.
+        headers: Extra email headers, passed to the email channels that can send headers
+            (see :mod:`edx_ace.channel.headers` for the rules).
         uuid: The message's own UUID; a new one is generated when omitted.
+
+    Raises:
+        InvalidMessageError: a recognised option or a header is invalid; the error names it.
     """
 
     app_label: str = attr.ib(validator=template_name_part)
@@ -65,6 +89,20 @@ class Message(MessageAttributeSerializationMixin):
     send_uuid = attr.ib(default=None, validator=optional_uuid, metadata={"json": UUID})
     language: str | None = attr.ib(default=None, validator=optional_instance_of(str, "a language code str"))
     log_level: int | None = attr.ib(default=None, validator=optional_log_level)
+    options: dict[str, Any] = attr.ib(
+        default=attr.Factory(lambda: {}),
+        kw_only=True,
+        converter=_copy_dict,
+        validator=_valid_options,
+        metadata={"json": CONTEXT, OMIT_WHEN_EMPTY: True},
+    )
+    headers: dict[str, str] = attr.ib(
+        default=attr.Factory(lambda: {}),
+        kw_only=True,
+        converter=_copy_dict,
+        validator=_valid_headers,
+        metadata={"json": CONTEXT, OMIT_WHEN_EMPTY: True},
+    )
     uuid = attr.ib(
         default=attr.Factory(lambda self: self.generate_uuid(), takes_self=True),
         kw_only=True,
@@ -146,6 +184,7 @@ class MessageType(MessageAttributeSerializationMixin):
         app_label: Overrides ``APP_LABEL`` and the default app label.
         name: Overrides ``NAME`` and the default name.
         log_level: Passed on to each message (see :class:`Message`).
+        options: Delivery options copied into each message (see :class:`Message`).
     """
 
     APP_LABEL: str | None = None
@@ -165,6 +204,13 @@ class MessageType(MessageAttributeSerializationMixin):
         default=attr.Factory(lambda self: self.default_name(), takes_self=True), validator=template_name_part
     )
     log_level: int | None = attr.ib(default=None, validator=optional_log_level)
+    options: dict[str, Any] = attr.ib(
+        default=attr.Factory(lambda: {}),
+        kw_only=True,
+        converter=_copy_dict,
+        validator=_valid_options,
+        metadata={"json": CONTEXT, OMIT_WHEN_EMPTY: True},
+    )
     uuid = attr.ib(
         default=attr.Factory(lambda self: self.generate_uuid(), takes_self=True),
         kw_only=True,
@@ -205,7 +251,7 @@ class MessageType(MessageAttributeSerializationMixin):
 
         The message's context is this type's context updated with ``user_context``; the
         type's own context is left unchanged. The message's ``send_uuid`` is this type's
-        ``uuid``.
+        ``uuid``, and its ``options`` are a copy of this type's ``options``.
         """
         if user_context is None:
             user_context = {}
@@ -221,4 +267,5 @@ class MessageType(MessageAttributeSerializationMixin):
             send_uuid=self.uuid,
             language=language,
             log_level=self.log_level,
+            options=dict(self.options),
         )

@@ -30,6 +30,12 @@ from edx_ace.utils import date
 #: The key that marks a tagged value in the JSON form of a context.
 TAG = "__ace__"
 
+#: Field metadata key: when true, ``to_json()`` leaves the field out while it is ``None``
+#: or an empty dict. Fields added after edx-ace 0.1.5 set it, so a message that uses none
+#: of them is written exactly as 0.1.5 wrote it; ``from_json()`` gives missing fields their
+#: defaults.
+OMIT_WHEN_EMPTY = "json_omit_when_empty"
+
 T = TypeVar("T", bound="MessageAttributeSerializationMixin")
 
 
@@ -227,8 +233,11 @@ class MessageAttributeSerializationMixin:
         cls_name = type(self).__name__
         data = {}
         for field in attr.fields(type(self)):
+            value = getattr(self, field.name)
+            if field.metadata.get(OMIT_WHEN_EMPTY) and (value is None or value == {}):
+                continue
             encode, _decode = field.metadata.get("json", PLAIN)
-            data[field.name] = encode(getattr(self, field.name), f"{cls_name}.{field.name}")
+            data[field.name] = encode(value, f"{cls_name}.{field.name}")
         return data
 
     @classmethod

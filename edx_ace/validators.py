@@ -77,3 +77,11 @@ def optional_log_level(instance, attribute, value):
             f"{type(instance).__name__}.{attribute.name} must be a logging level such as logging.DEBUG, "
             f"got {_describe(value)}"
         )
+
+
+def optional_user_id(instance, attribute, value):
+    """Accept ``None`` or an ``int`` user id; a bool is rejected."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError(
+            f"{type(instance).__name__}.{attribute.name} must be an int user id or None, got {_describe(value)}"
+        )

@@ -22,8 +22,10 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connect
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 
 from edx_ace.channel import Channel, ChannelType
+from edx_ace.channel.headers import validate_headers
 from edx_ace.channel.mail import from_header, html_document, one_line, recipient_address
 from edx_ace.errors import FatalChannelDeliveryError, InvalidMessageError, RecoverableChannelDeliveryError
+from edx_ace.options import get_option
 from edx_ace.utils.date import get_current_time
 
 if TYPE_CHECKING:
@@ -104,12 +106,26 @@ class DjangoEmailChannel(Channel):
         return None
 
     def build_email(self, message: Message, rendered: RenderedEmail, address: str) -> EmailMultiAlternatives:
-        """Return the email for ``rendered``, addressed to ``address``."""
+        """
+        Return the email for ``rendered``, addressed to ``address``.
+
+        The options ``from_address`` and ``reply_to`` and the message's ``headers`` are
+        applied here.
+
+        Raises:
+            InvalidMessageError: an option or a header is invalid.
+        """
+        from_address = get_option(message, "from_address", channel=self.channel_name) or settings.DEFAULT_FROM_EMAIL
+        reply_to = get_option(message, "reply_to", channel=self.channel_name)
+        headers = validate_headers(message.headers, log_id=message.log_id, channel=self.channel_name)
+
         email = EmailMultiAlternatives(
             subject=one_line(rendered.subject),
             body=rendered.body,
-            from_email=from_header(rendered.from_name, settings.DEFAULT_FROM_EMAIL),
+            from_email=from_header(rendered.from_name, from_address),
             to=[address],
+            reply_to=list(reply_to) if reply_to else None,
+            headers=headers,
         )
         email.attach_alternative(html_document(rendered, message.language), "text/html")
         return email

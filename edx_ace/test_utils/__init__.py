@@ -31,24 +31,31 @@ def patch_channels(test_case, channels: Iterable[Channel]):
     """
     Set the active channels for the duration of a test.
 
+    The channels take the place of those that ``ACE_ENABLED_CHANNELS`` enables, and
+    routing chooses among them as it does among real channels. With several channels of
+    one type, set the routing setting of that type (such as ``ACE_CHANNEL_DEFAULT_EMAIL``)
+    to the name of one of them.
+
     Args:
         test_case: The running test; its ``addCleanup()`` restores the real channels.
-        channels: Channel instances, at most one per channel type.
+        channels: Channel instances. Channels of one type need distinct names.
 
     Returns:
         The started patcher.
     """
     channels = list(channels)
-    by_type: dict[ChannelType, Channel] = {}
+    seen: dict[tuple[ChannelType | None, str], Channel] = {}
     for channel in channels:
-        if channel.channel_type in by_type:
+        key = (channel.channel_type, channel.channel_name)
+        if key in seen:
             raise ValueError(
-                f"patch_channels got two {channel.channel_type} channels, {by_type[channel.channel_type]!r} and "
-                f"{channel!r}; pass one channel per channel type"
+                f"patch_channels got two {channel.channel_type} channels named {channel.channel_name!r}, "
+                f"{seen[key]!r} and {channel!r}, which routing cannot tell apart; pass one channel per channel "
+                "type, or give each channel its own name and set the routing setting of the type"
             )
-        by_type[channel.channel_type] = channel
+        seen[key] = channel
 
-    patcher = mock.patch("edx_ace.channel.channels", return_value=by_type)
+    patcher = mock.patch("edx_ace.channel.enabled_channels", return_value=channels)
     patcher.start()
     test_case.addCleanup(patcher.stop)
     return patcher

@@ -76,3 +76,69 @@ def test_bad_address_writes_nothing(email_dir, address):
 
     assert outcome.status is DeliveryStatus.INVALID
     assert not email_dir.exists() or not os.listdir(email_dir)
+
+
+def test_output_path_relative(email_dir):
+    outcome = ace.send(make_message(options={"file_output_path": "welcome/ada.html"})).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.DELIVERED
+    assert outcome.receipt == str(email_dir / "welcome" / "ada.html")
+    assert pathlib.Path(outcome.receipt).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_output_path_absolute_inside(email_dir):
+    target = email_dir / "absolute.htm"
+
+    outcome = ace.send(make_message(options={"file_output_path": str(target)})).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.receipt == str(target)
+
+
+def test_output_path_is_never_overwritten(email_dir):
+    message = make_message(options={"file_output_path": "same.html"})
+
+    first = ace.send(message).outcome_for(ChannelType.EMAIL).receipt
+    second = ace.send(message).outcome_for(ChannelType.EMAIL).receipt
+
+    assert first == str(email_dir / "same.html")
+    assert second == str(email_dir / "same-1.html")
+
+
+def test_output_path_without_extension_gets_html(email_dir):
+    outcome = ace.send(make_message(options={"file_output_path": "plain"})).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.receipt == str(email_dir / "plain.html")
+
+
+@pytest.mark.parametrize("path", ["../outside.html", "welcome/../../outside.html", "..", "a/.."])
+def test_output_path_with_dotdot_is_invalid(email_dir, tmp_path, path):
+    outcome = ace.send(make_message(options={"file_output_path": path})).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert f"options['file_output_path'] {path!r} contains '..'" in outcome.reason
+    assert "ACE_CHANNEL_FILE_EMAIL_DIRECTORY" in outcome.reason
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+@pytest.mark.parametrize("relative", ["outside.html", "emails-sibling/x.html", "emails"])
+def test_output_path_outside_folder_is_invalid(email_dir, tmp_path, relative):
+    path = str(tmp_path / relative)
+
+    outcome = ace.send(make_message(options={"file_output_path": path})).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert f"options['file_output_path'] {path!r} is outside ACE_CHANNEL_FILE_EMAIL_DIRECTORY" in outcome.reason
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_output_path_through_link_is_invalid(email_dir, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    email_dir.mkdir()
+    (email_dir / "link").symlink_to(elsewhere, target_is_directory=True)
+
+    outcome = ace.send(make_message(options={"file_output_path": "link/x.html"})).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert "is outside ACE_CHANNEL_FILE_EMAIL_DIRECTORY" in outcome.reason
+    assert os.listdir(elsewhere) == []
