@@ -64,9 +64,9 @@ def send(msg: Message, limit_to_channels: Iterable[ChannelType | str] | None = N
         A :class:`~edx_ace.result.SendResult` with one outcome per channel type.
 
     Raises:
-        TypeError: ``msg`` is not a Message, or ``limit_to_channels`` holds something
-            other than ChannelType values and names of enabled channels. These are
-            mistakes in the calling code.
+        TypeError: ``msg`` is not a Message, or ``limit_to_channels`` contains something
+            other than ChannelType values and channel names. These are mistakes in the
+            calling code.
     """
     return send_message(msg, limit_to_channels=limit_to_channels)
 

@@ -84,8 +84,9 @@ class Channel:
         """
         Return whether this channel claims ``message`` over the routing settings.
 
-        It is asked only when a routing setting of the channel's type is set (see
-        :func:`get_channel_for_message`); the option ``override_default_channel`` still wins.
+        ACE calls it only when a routing setting of the channel's type is set (see
+        :func:`get_channel_for_message`), and the option ``override_default_channel`` still
+        takes precedence over a claim.
         """
         return False
 
@@ -121,7 +122,7 @@ def enabled_channels() -> list[Channel]:
     """
     Return every enabled channel, in the order of ``ACE_ENABLED_CHANNELS``.
 
-    Unlike :func:`channels`, it may hold several channels of one type; the routing
+    Unlike :func:`channels`, it may contain several channels of one type, and the routing
     settings choose among them.
     """
     return list(_loaded_channels())
