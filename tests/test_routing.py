@@ -241,7 +241,7 @@ def test_override_settings_reaches_channels_and_routing(email_dir):
     assert len(mail.outbox) == 2
 
 
-def test_override_settings_reaches_enabled_check(email_dir):
+def test_override_settings_disables_channel(email_dir):
     assert email_outcome(make_message()).channel_name == "file_email"
 
     with override_settings(ACE_ENABLED_CHANNELS=["django_email"], DEFAULT_FROM_EMAIL=""):
