@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from importlib.metadata import entry_points
 
 from edx_ace import channel as channel_module
-from edx_ace import conf, delivery, policy, presentation, signals
+from edx_ace import conf, delivery, language, policy, presentation, signals
 from edx_ace.channel import Channel, ChannelType
 from edx_ace.channel.headers import validate_headers
 from edx_ace.errors import (
@@ -92,9 +92,10 @@ def send_message(
         raise TypeError(f"ace.send() takes an edx_ace.Message, got {type(msg).__name__} ({msg!r:.80})")
     limit = _check_limit(limit_to_channels)
     logger = msg.get_message_specific_logger(log)
-    result = SendResult(log_id=msg.log_id)
+    result = SendResult(log_id=msg.log_id, language=language.language_for(msg))
 
     msg.report_basics()
+    msg.report("edx_ace.language_used", result.language)
 
     invalid = _invalid_outcomes(msg, logger)
     if invalid:

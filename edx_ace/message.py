@@ -13,6 +13,7 @@ import attr
 from django.apps import apps
 from django.utils import translation
 
+from edx_ace import language as language_module
 from edx_ace import monitoring
 from edx_ace.channel.headers import validate_headers
 from edx_ace.options import validate_options
@@ -127,10 +128,10 @@ class Message(MessageAttributeSerializationMixin):
         return f"{self.unique_name}:{self.uuid}"
 
     def to_json(self) -> dict[str, Any]:
-        # Lazy translations in the context resolve in the message's language, the
-        # language they would be rendered in.
-        if self.language:
-            with translation.override(self.language):
+        # Lazy translations in the context resolve in the language the message renders in.
+        code = language_module.normalize(self.language)
+        if code is not None:
+            with translation.override(code):
                 return super().to_json()
         return super().to_json()
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
 
+from edx_ace import language
 from edx_ace.channel import Channel, ChannelType
 from edx_ace.errors import UnsupportedChannelError
 from edx_ace.renderers import AbstractRenderer, EmailRenderer
@@ -25,8 +26,9 @@ def render(channel: Channel | ChannelType, message: Message) -> Any:
     """
     Return the rendered content of ``message`` for ``channel`` (a channel or a channel type).
 
-    Templates render inside ``translation.override(message.language)``, or in the active
-    language when the message has none; the caller's language is restored afterwards.
+    Templates render inside ``translation.override()`` of the message's language as
+    :func:`edx_ace.language.normalize` maps it to ``LANGUAGES``, or in the active language
+    when the message has none; the caller's language is restored afterwards.
 
     Raises:
         UnsupportedChannelError: no renderer exists for the channel type.
@@ -36,7 +38,8 @@ def render(channel: Channel | ChannelType, message: Message) -> Any:
     if renderer is None:
         raise UnsupportedChannelError(f"no renderer for {channel_type} messages", log_id=message.log_id)
 
-    if not message.language:
+    code = language.normalize(message.language)
+    if code is None:
         return renderer.render(message)
-    with translation.override(message.language):
+    with translation.override(code):
         return renderer.render(message)

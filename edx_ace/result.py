@@ -66,10 +66,15 @@ class SendResult:
     The outcome of ``ace.send()`` for one message: one :class:`ChannelOutcome` per channel type.
 
     ``bool(result)`` is true when at least one channel delivered the message.
+
+    ``language`` is the language code the templates were rendered in: ``Message.language``
+    matched against ``LANGUAGES``, ``LANGUAGE_CODE`` when it matched nothing, or the active
+    language when the message has none.
     """
 
     log_id: str = attr.ib()
     outcomes: list[ChannelOutcome] = attr.ib(factory=list)
+    language: str | None = attr.ib(default=None)
 
     @property
     def delivered(self) -> bool:

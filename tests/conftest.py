@@ -31,9 +31,15 @@ def email_dir(tmp_path, settings):
 
 
 @pytest.fixture
-def smtp_server():
-    """An SMTP server on 127.0.0.1 at an ephemeral port, stopped after the test."""
-    server = SmtpServer().start()
+def smtp_server(request):
+    """
+    An SMTP server on 127.0.0.1 at an ephemeral port, stopped after the test.
+
+    Parametrize it indirectly with a dict of ``SmtpServer`` options to change it, for
+    example ``@pytest.mark.parametrize("smtp_server", [{"enable_smtputf8": True}], indirect=True)``.
+    """
+    options = getattr(request, "param", {})
+    server = SmtpServer(**options).start()
     yield server
     server.stop()
 

@@ -61,13 +61,24 @@ class ScriptedHandler:
 
 
 class SmtpServer:
-    """A running aiosmtpd server with its handler; use ``host``, ``port`` and ``handler``."""
+    """
+    A running aiosmtpd server with its handler; use ``host``, ``port`` and ``handler``.
 
-    def __init__(self):
+    With ``enable_smtputf8`` true, the server offers the SMTPUTF8 extension (RFC 6531) in
+    its EHLO reply.
+    """
+
+    def __init__(self, enable_smtputf8: bool = False):
         self.handler = ScriptedHandler()
         self.host = "127.0.0.1"
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname=self.host, port=self.port, server_hostname="ace-test")
+        self.controller = Controller(
+            self.handler,
+            hostname=self.host,
+            port=self.port,
+            server_hostname="ace-test",
+            enable_SMTPUTF8=enable_smtputf8,
+        )
 
     def start(self):
         self.controller.start()

@@ -21,6 +21,7 @@ from edx_ace import conf
 from edx_ace.channel import Channel, ChannelType
 from edx_ace.channel.mail import one_line, recipient_address
 from edx_ace.errors import FatalChannelDeliveryError, InvalidMessageError
+from edx_ace.language import normalize
 from edx_ace.options import get_option
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def render_page(message: Message, rendered: RenderedEmail, address: str) -> str:
 <tr><th align="left">From name</th><td>{escape(one_line(rendered.from_name))}</td></tr>
 <tr><th align="left">Subject</th><td>{escape(one_line(rendered.subject))}</td></tr>
 <tr><th align="left">Message</th><td>{escape(message.log_id)}</td></tr>
-<tr><th align="left">Language</th><td>{escape(message.language or "")}</td></tr>
+<tr><th align="left">Language</th><td>{escape(normalize(message.language) or "")}</td></tr>
 </table>
 {rendered.body_html}
 <hr>

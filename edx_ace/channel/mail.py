@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from edx_ace.errors import InvalidMessageError
+from edx_ace.language import normalize
 
 if TYPE_CHECKING:
     from edx_ace.message import Message
@@ -75,10 +76,16 @@ def from_header(from_name: str, default_from_email: str) -> str:
 
 
 def html_document(rendered: RenderedEmail, language: str | None) -> str:
-    """Return the HTML part of an email: ``head_html`` and ``body_html`` in one document."""
+    """
+    Return the HTML part of an email: ``head_html`` and ``body_html`` in one document.
+
+    ``language`` is ``Message.language``; the ``lang`` attribute names the language it
+    rendered in (see :func:`edx_ace.language.normalize`).
+    """
+    code = normalize(language)
     lang = ""
-    if language and _LANGUAGE_CODE.match(language):
-        lang = f' lang="{html.escape(language.replace("_", "-"))}"'
+    if code and _LANGUAGE_CODE.match(code):
+        lang = f' lang="{html.escape(code)}"'
     return (
         f'<!DOCTYPE html>\n<html{lang}>\n<head>\n<meta charset="utf-8">\n{rendered.head_html}\n</head>\n'
         f"<body>\n{rendered.body_html}\n</body>\n</html>\n"
