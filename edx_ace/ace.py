@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from importlib.metadata import entry_points
 
 from edx_ace import channel as channel_module
-from edx_ace import conf, delivery, language, policy, presentation, signals
+from edx_ace import conf, delivery, language, outcomes, policy, presentation, signals
 from edx_ace.channel import Channel, ChannelType
 from edx_ace.channel.headers import validate_headers
 from edx_ace.errors import (
@@ -111,7 +111,13 @@ def send_message(
         logger.exception("A policy raised an error, so the message is not sent")
         for channel_type in ChannelType:
             result.outcomes.append(
-                ChannelOutcome(channel_type, DeliveryStatus.FAILED, reason=f"a policy raised {error!r}", error=error)
+                ChannelOutcome(
+                    channel_type,
+                    DeliveryStatus.FAILED,
+                    reason=f"a policy raised {error!r}",
+                    error=error,
+                    code=outcomes.POLICY_FAILED,
+                )
             )
         _report_outcomes(msg, result)
         return result
@@ -119,12 +125,17 @@ def send_message(
     for channel_type in ChannelType:
         if channel_type in denied:
             names = ", ".join(denied[channel_type])
-            logger.debug("Policies %s denied %s", names, channel_type)
-            result.outcomes.append(ChannelOutcome(channel_type, DeliveryStatus.DENIED, reason=f"denied by {names}"))
+            result.outcomes.append(
+                ChannelOutcome(
+                    channel_type, DeliveryStatus.DENIED, reason=f"denied by {names}", code=outcomes.DENIED_BY_POLICY
+                )
+            )
             continue
         if limit is not None and not limit.may_use(channel_type):
             result.outcomes.append(
-                ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason="not in limit_to_channels")
+                ChannelOutcome(
+                    channel_type, DeliveryStatus.SKIPPED, reason="not in limit_to_channels", code=outcomes.NOT_IN_LIMIT
+                )
             )
             continue
         result.outcomes.append(_send_over(channel_type, msg, logger, wait_for_retries, limit))
@@ -144,9 +155,14 @@ def _invalid_outcomes(msg: Message, logger) -> list[ChannelOutcome]:
         validate_options(msg.options, log_id=msg.log_id)
         validate_headers(msg.headers, log_id=msg.log_id)
     except InvalidMessageError as error:
-        logger.error("The message is not sent because it is invalid: %s", error.message)
         return [
-            ChannelOutcome(channel_type, DeliveryStatus.INVALID, reason=error.message, error=error)
+            ChannelOutcome(
+                channel_type,
+                DeliveryStatus.INVALID,
+                reason=error.message,
+                error=error,
+                code=error.code or outcomes.INVALID_MESSAGE,
+            )
             for channel_type in ChannelType
         ]
     return []
@@ -218,38 +234,50 @@ def _send_over(
     try:
         channel = channel_module.get_channel_for_message(channel_type, msg)
     except UnsupportedChannelError as error:
-        logger.debug("No %s channel is enabled, so it is skipped", channel_type)
-        return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=error.message, error=error)
+        return ChannelOutcome(
+            channel_type, DeliveryStatus.SKIPPED, reason=error.message, error=error, code=outcomes.NO_CHANNEL
+        )
     except InvalidMessageError as error:
-        logger.error("No %s channel was chosen because the message is invalid: %s", channel_type, error.message)
-        return ChannelOutcome(channel_type, DeliveryStatus.INVALID, reason=error.message, error=error)
+        return ChannelOutcome(
+            channel_type,
+            DeliveryStatus.INVALID,
+            reason=error.message,
+            error=error,
+            code=error.code or outcomes.INVALID_MESSAGE,
+        )
     except Exception as error:
-        logger.warning("No %s channel is available: %s", channel_type, error)
-        return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=f"channel unavailable: {error}", error=error)
+        return ChannelOutcome(
+            channel_type,
+            DeliveryStatus.SKIPPED,
+            reason=f"channel unavailable: {error}",
+            error=error,
+            code=outcomes.CHANNEL_UNAVAILABLE,
+        )
 
     name = channel.channel_name
     if limit is not None and not limit.allows(channel):
-        logger.debug("The %s channel %s is not in limit_to_channels, so it is skipped", channel_type, name)
         return ChannelOutcome(
-            channel_type, DeliveryStatus.SKIPPED, channel_name=name, reason=f"{name} is not in limit_to_channels"
+            channel_type,
+            DeliveryStatus.SKIPPED,
+            channel_name=name,
+            reason=f"{name} is not in limit_to_channels",
+            code=outcomes.NOT_IN_LIMIT,
         )
 
     try:
         rendered = presentation.render(channel, msg)
     except Exception as error:
-        logger.exception("Rendering for %s failed, so the message is not sent over it", name)
-        return _outcome(channel, DeliveryStatus.FAILED, f"rendering failed: {type(error).__name__}: {error}", error)
+        return _outcome(
+            channel, DeliveryStatus.FAILED, outcomes.rendering_reason(error), error, outcomes.RENDERING_FAILED
+        )
 
     try:
         receipt = delivery.deliver_to_channel(channel, rendered, msg, wait_for_retries=wait_for_retries)
     except MessageExpiredError as error:
-        logger.warning("Not delivered over %s: %s", name, error.message)
-        return _outcome(channel, DeliveryStatus.EXPIRED, error.message, error)
+        return _outcome(channel, DeliveryStatus.EXPIRED, error.message, error, outcomes.EXPIRED)
     except InvalidMessageError as error:
-        logger.error("Not delivered over %s because the message is invalid: %s", name, error.message)
-        return _outcome(channel, DeliveryStatus.INVALID, error.message, error)
+        return _outcome(channel, DeliveryStatus.INVALID, error.message, error, error.code or outcomes.INVALID_MESSAGE)
     except RecoverableChannelDeliveryError as error:
-        logger.warning("Delivery over %s deferred until %s: %s", name, error.next_attempt_time, error.message)
         return ChannelOutcome(
             channel_type,
             DeliveryStatus.DEFERRED,
@@ -257,18 +285,22 @@ def _send_over(
             reason=error.message,
             error=error,
             next_attempt_time=error.next_attempt_time,
+            code=error.code or outcomes.RETRY_LATER,
         )
     except (FatalChannelDeliveryError, ChannelError) as error:
-        logger.error("Delivery over %s failed: %s", name, error.message)
-        return _outcome(channel, DeliveryStatus.FAILED, error.message, error)
+        return _outcome(channel, DeliveryStatus.FAILED, error.message, error, error.code or outcomes.DELIVERY_FAILED)
     except Exception as error:
-        logger.exception("Channel %s raised an unexpected error", name)
-        return _outcome(channel, DeliveryStatus.FAILED, f"{type(error).__name__}: {error}", error)
+        reason = f"{type(error).__name__}: {error}"
+        return _outcome(channel, DeliveryStatus.FAILED, reason, error, outcomes.UNEXPECTED_ERROR)
 
-    logger.info("Delivered over %s", name)
     _announce_delivery(channel, msg, logger)
     return ChannelOutcome(
-        channel_type, DeliveryStatus.DELIVERED, channel_name=name, reason="delivered", receipt=receipt
+        channel_type,
+        DeliveryStatus.DELIVERED,
+        channel_name=name,
+        reason="delivered",
+        receipt=receipt,
+        code=outcomes.DELIVERED,
     )
 
 
@@ -281,10 +313,14 @@ def _announce_delivery(channel: Channel, msg: Message, logger) -> None:
         logger.exception("Sending ACE_MESSAGE_SENT after delivery over %s failed", channel.channel_name)
 
 
-def _outcome(channel: Channel, status: DeliveryStatus, reason: str, error: BaseException) -> ChannelOutcome:
-    return ChannelOutcome(channel.channel_type, status, channel_name=channel.channel_name, reason=reason, error=error)
+def _outcome(channel: Channel, status: DeliveryStatus, reason: str, error: BaseException, code: str) -> ChannelOutcome:
+    return ChannelOutcome(
+        channel.channel_type, status, channel_name=channel.channel_name, reason=reason, error=error, code=code
+    )
 
 
 def _report_outcomes(msg: Message, result: SendResult) -> None:
+    logger = msg.get_message_specific_logger(log)
     for outcome in result.outcomes:
-        msg.report(f"edx_ace.{outcome.channel_type.value}.status", outcome.status.value)
+        outcomes.log_outcome(logger, outcome)
+        outcomes.report_outcome(msg, outcome)

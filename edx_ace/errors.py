@@ -14,14 +14,19 @@ class ChannelError(Exception):
     """
     Indicates something went wrong in a delivery channel.
 
-    ``channel`` and ``log_id`` are optional context that ``str()`` shows.
+    ``channel`` and ``log_id`` are optional context that ``str()`` shows. ``code`` is an
+    optional short reason such as ``"backend_accepted_none"`` for send results and
+    monitoring counters.
     """
 
-    def __init__(self, message: str = "", *, channel: str | None = None, log_id: str | None = None):
+    def __init__(
+        self, message: str = "", *, channel: str | None = None, log_id: str | None = None, code: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.channel = channel
         self.log_id = log_id
+        self.code = code
 
     def __str__(self) -> str:
         context = [f"{name}={value}" for name, value in (("channel", self.channel), ("message", self.log_id)) if value]
@@ -65,14 +70,17 @@ class InvalidMessageError(ValueError):
     A message cannot be sent because it lacks information or carries an inconsistent value.
 
     It is raised before anything is transmitted. It inherits ``ValueError`` because the
-    caller passed a bad value.
+    caller passed a bad value. ``code`` is an optional short reason such as ``"no_address"``.
     """
 
-    def __init__(self, message: str = "", *, channel: str | None = None, log_id: str | None = None):
+    def __init__(
+        self, message: str = "", *, channel: str | None = None, log_id: str | None = None, code: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.channel = channel
         self.log_id = log_id
+        self.code = code
 
     __str__ = ChannelError.__str__
 

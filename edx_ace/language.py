@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import translation
+
+from edx_ace.utils.repeats import RepeatCounter
 
 if TYPE_CHECKING:
     from edx_ace.message import Message
@@ -32,8 +32,7 @@ MAX_WARNED_VALUES = 100
 #: How much of an unsupported value is kept and logged, in characters.
 MAX_VALUE_LENGTH = 64
 
-_lock = threading.Lock()
-_unsupported_counts: Counter[str] = Counter()
+_unsupported = RepeatCounter(MAX_WARNED_VALUES)
 
 
 def normalize(value: str | None) -> str | None:
@@ -99,18 +98,13 @@ def language_for(message: Message) -> str | None:
 
 def _warn_unsupported(message: Message, fallback: str) -> None:
     # A batch of 10,000 messages with the same bad profile value must not log 10,000
-    # lines: each distinct value is logged on its 1st, 10th, 100th... occurrence, and
-    # values past MAX_WARNED_VALUES share one counter.
+    # lines, so each value is logged on its 1st, 10th, 100th... occurrence.
     value = message.language[:MAX_VALUE_LENGTH]
-    with _lock:
-        key = value if value in _unsupported_counts or len(_unsupported_counts) < MAX_WARNED_VALUES else None
-        key_text = key if key is not None else "<other values>"
-        _unsupported_counts[key_text] += 1
-        count = _unsupported_counts[key_text]
-
-    if not _is_power_of_ten(count):
+    key, count, should_log = _unsupported.add(value)
+    if not should_log:
         return
-    shown = repr(value) if key is not None else f"{value!r} (one of many unsupported values)"
+
+    shown = repr(value) if key == value else f"{value!r} (one of many unsupported values)"
     message.get_message_specific_logger(log).warning(
         "Message.language %s is not in the LANGUAGES setting, so the message is rendered in LANGUAGE_CODE %r "
         "(%d message(s) with this value so far in this process); add the language to LANGUAGES or fix the "
@@ -121,19 +115,11 @@ def _warn_unsupported(message: Message, fallback: str) -> None:
     )
 
 
-def _is_power_of_ten(number: int) -> bool:
-    while number % 10 == 0:
-        number //= 10
-    return number == 1
-
-
 def unsupported_counts() -> dict[str, int]:
     """Return how many messages of this process had each unsupported language value."""
-    with _lock:
-        return dict(_unsupported_counts)
+    return _unsupported.counts()
 
 
 def reset_counts() -> None:
     """Forget the unsupported values seen so far, so their next occurrence is logged again."""
-    with _lock:
-        _unsupported_counts.clear()
+    _unsupported.clear()

@@ -79,8 +79,11 @@ class AbstractRenderer:
         Render every attribute of ``rendered_message_cls`` for ``message``.
 
         Raises:
-            TemplateDoesNotExist: a required template is missing.
-            Exception: whatever the template engine raised while compiling or rendering.
+            TemplateDoesNotExist: a required template is missing, or a template includes
+                one that is missing.
+            Exception: whatever the template engine raised while compiling or rendering,
+                including an exception raised by a context value. The exception's
+                ``ace_template_path`` attribute names the template being rendered.
         """
         context = self.template_context(message)
         values = {}
@@ -89,13 +92,33 @@ class AbstractRenderer:
             path = self.get_template_for_message(message, filename)
             try:
                 template = get_template(path)
-            except TemplateDoesNotExist:
-                if field.name in self.optional_attributes:
+            except TemplateDoesNotExist as error:
+                if field.name in self.optional_attributes and _is_missing(error, path):
                     values[field.name] = ""
                     continue
+                _mark_path(error, path)
                 raise
-            values[field.name] = render_template(template, context, autoescape=filename.endswith(".html"))
+            except Exception as error:
+                _mark_path(error, path)
+                raise
+            try:
+                values[field.name] = render_template(template, context, autoescape=filename.endswith(".html"))
+            except Exception as error:
+                _mark_path(error, path)
+                raise
         return self.rendered_message_cls(**values)
+
+
+def _is_missing(error: TemplateDoesNotExist, path: str) -> bool:
+    """Return whether ``error`` says that the template ``path`` itself is missing, not one it includes."""
+    return str(error) == path or error.args[:1] == (path,)
+
+
+def _mark_path(error: Exception, path: str) -> None:
+    """Mark ``error`` with the template being rendered, which the send result names."""
+    if getattr(error, "ace_template_path", None) is None:
+        error.ace_template_path = path  # type: ignore[attr-defined]
+        error.add_note(f"while rendering the template {path}")
 
 
 def render_template(template, context: dict[str, Any], autoescape: bool) -> str:

@@ -45,6 +45,9 @@ class ChannelOutcome:
         error: The exception behind a failure, or ``None``.
         receipt: What the channel returned on delivery (a file path, a provider's id).
         next_attempt_time: For ``DEFERRED``, when to try again.
+        code: A short, stable reason for monitoring and for code that branches on it, such
+            as ``"no_address"`` or ``"backend_accepted_none"``; the list is in the docs page
+            "Outcomes of a send".
     """
 
     channel_type: ChannelType = attr.ib()
@@ -54,6 +57,7 @@ class ChannelOutcome:
     error: BaseException | None = attr.ib(default=None, eq=False)
     receipt: Any = attr.ib(default=None)
     next_attempt_time: Any = attr.ib(default=None)
+    code: str = attr.ib(default="")
 
     @property
     def delivered(self) -> bool:

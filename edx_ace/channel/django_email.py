@@ -101,7 +101,10 @@ class DjangoEmailChannel(Channel):
 
         if not sent:
             raise FatalChannelDeliveryError(
-                "the email backend accepted 0 messages", channel=self.channel_name, log_id=message.log_id
+                "the email backend accepted 0 messages",
+                channel=self.channel_name,
+                log_id=message.log_id,
+                code="backend_accepted_none",
             )
         return None
 

@@ -54,6 +54,7 @@ class FileEmailChannel(Channel):
                 "ACE_CHANNEL_FILE_EMAIL_DIRECTORY to a writable folder",
                 channel=self.channel_name,
                 log_id=message.log_id,
+                code="write_failed",
             ) from error
 
         message.get_message_specific_logger(log).info("Wrote the email to %s", path)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from email.header import Header
 from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING
 
@@ -22,42 +24,118 @@ if TYPE_CHECKING:
 
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$")
 
+#: Characters that end a line: CR, LF and the Unicode line and paragraph separators.
+_LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+#: C0 and C1 control characters and DEL, which have no place in a header.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+#: The longest From header value, in bytes once encoded. 320 bytes holds an address of
+#: the maximum length RFC 3696 allows (64 + 1 + 255) or a long display name with a short one.
+MAX_FROM_HEADER_LENGTH = 320
+
 
 def recipient_address(message: Message, channel_name: str) -> str:
     """
-    Return the recipient's email address, stripped of surrounding spaces.
+    Return the recipient's email address, checked and ready for any email transport.
+
+    Surrounding spaces are stripped and an internationalized domain is converted to
+    punycode (``ada@bücher.example`` -> ``ada@xn--bcher-kva.example``). Every email channel
+    calls this before any I/O, so they all accept and reject the same addresses.
 
     Raises:
-        InvalidMessageError: the message has no recipient, no address, or an address that
-            is not exactly one valid mailbox (a list, a display name, a line break).
+        InvalidMessageError: the message has no recipient or no address (codes
+            ``no_recipient``, ``no_address``), or the address is not exactly one mailbox
+            that can be sent to unchanged (code ``invalid_address``). The error says what
+            is wrong without repeating the address, since it ends up in log lines.
     """
+    context = {"channel": channel_name, "log_id": message.log_id}
     recipient = message.recipient
-    address = getattr(recipient, "email_address", None)
+    if recipient is None:
+        raise InvalidMessageError(
+            "the message has no recipient; pass recipient=Recipient(username=..., email_address=...)",
+            code="no_recipient",
+            **context,
+        )
+
+    address = (recipient.email_address or "").strip()
     if not address:
         raise InvalidMessageError(
             "the recipient has no email_address; set Recipient(email_address=...) to send email",
-            channel=channel_name,
-            log_id=message.log_id,
+            code="no_address",
+            **context,
         )
 
-    address = address.strip()
-    try:
-        if any(character in address for character in '\r\n,;<>"()'):
-            raise ValidationError("contains a character that is not allowed")
-        validate_email(address)
-    except ValidationError:
+    problem, ascii_address = _check_address(address)
+    if problem:
         raise InvalidMessageError(
-            f"the recipient's email_address {address!r} is not a single valid address; pass one address "
-            "such as 'name@example.com', without a display name",
-            channel=channel_name,
-            log_id=message.log_id,
-        ) from None
-    return address
+            f"the recipient's email_address is not a single valid address: {problem}; pass one address such as "
+            "'name@example.com', without a display name",
+            code="invalid_address",
+            **context,
+        )
+    return ascii_address
+
+
+def _check_address(address: str) -> tuple[str, str]:
+    """Return ``(problem, "")`` for an address that cannot be sent to, else ``("", ascii address)``."""
+    if any(character in _LINE_BREAKS for character in address):
+        return "it contains a line break", ""
+    if "," in address or ";" in address:
+        return "it contains ',' or ';', so it looks like a list of addresses", ""
+    if any(character in '<>"()' for character in address):
+        return "it contains an angle bracket, a quote or a parenthesis (a display name or a comment)", ""
+    if any(character.isspace() or unicodedata.category(character) == "Cc" for character in address):
+        return "it contains a space or a control character", ""
+    if "@" not in address:
+        return "it has no @", ""
+
+    local_part, domain = address.rsplit("@", 1)
+    if not local_part.isascii():
+        # Such an address needs SMTPUTF8 (RFC 6531). Django's email message code writes a
+        # non-ASCII local part as an RFC 2047 encoded-word, which names another mailbox.
+        return (
+            "its local part (before the @) is not ASCII, which needs SMTPUTF8 (RFC 6531), and Django's email "
+            "backends would rewrite it as an RFC 2047 encoded-word, a different mailbox; ask the recipient for an "
+            "ASCII address",
+            "",
+        )
+
+    ascii_domain = _punycode(domain)
+    if ascii_domain is None:
+        return "its domain is not a valid internationalized domain name, or IDNA would change it", ""
+
+    ascii_address = f"{local_part}@{ascii_domain}"
+    try:
+        validate_email(ascii_address)
+    except ValidationError:
+        return "Django's email validator rejects it", ""
+    return "", ascii_address
+
+
+def _punycode(domain: str) -> str | None:
+    """
+    Return ``domain`` in ASCII (IDNA), or ``None`` when it is invalid or IDNA would alter it.
+
+    Python's ``idna`` codec (IDNA 2003, as Django's own ``punycode()`` uses) maps some
+    names to others, such as ``ß`` to ``ss`` and full-width letters to ASCII; sending there
+    could reach someone else, so such a domain is rejected instead.
+    """
+    if domain.isascii():
+        return domain
+    try:
+        encoded = domain.encode("idna").decode("ascii")
+        decoded = encoded.encode("ascii").decode("idna")
+    except UnicodeError:
+        return None
+    if decoded != unicodedata.normalize("NFC", domain).lower():
+        return None
+    return encoded
 
 
 def one_line(text: str) -> str:
-    """Collapse every run of whitespace, line breaks included, into one space."""
-    return " ".join(text.split())
+    """Collapse every run of whitespace, line breaks and control characters into one space."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
 
 
 def from_header(from_name: str, default_from_email: str) -> str:
@@ -65,14 +143,48 @@ def from_header(from_name: str, default_from_email: str) -> str:
     Return a From header value: the rendered display name with the address of ``default_from_email``.
 
     ``default_from_email`` may itself be ``"Name <address>"``; only its address is kept.
-    The display name is quoted or RFC 2047-encoded as needed, so it cannot add an address.
+    The display name is made one line, then quoted or RFC 2047-encoded as needed, so it
+    cannot add an address. When the encoded value would exceed ``MAX_FROM_HEADER_LENGTH``
+    bytes, the name is shortened between two characters until it fits.
     """
     _name, address = parseaddr(default_from_email)
     address = address or default_from_email
     name = one_line(from_name)
     if not name:
         return address
-    return formataddr((name, address))
+    if _encoded_length(name, address) <= MAX_FROM_HEADER_LENGTH:
+        return formataddr((name, address))
+
+    # The encoded length grows with the number of characters kept, so a binary search
+    # finds the longest prefix that fits.
+    low, high = 0, len(name)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _encoded_length(_cut(name, middle), address) <= MAX_FROM_HEADER_LENGTH:
+            low = middle
+        else:
+            high = middle - 1
+    shortened = _cut(name, low)
+    if not shortened:
+        return address
+    return formataddr((shortened, address))
+
+
+def _cut(name: str, length: int) -> str:
+    """Return the first ``length`` characters of ``name``, without trailing combining marks or spaces."""
+    prefix = name[:length]
+    while prefix and unicodedata.combining(prefix[-1]):
+        prefix = prefix[:-1]
+    return prefix.rstrip()
+
+
+def _encoded_length(name: str, address: str) -> int:
+    """Return the length in bytes of the From value as an email writes it, folding whitespace included."""
+    if name.isascii():
+        return len(formataddr((name, address)))
+    # Non-ASCII names are written as RFC 2047 encoded-words of at most 75 characters each.
+    encoded_name = Header(name, "utf-8", header_name="From").encode()
+    return len(encoded_name) + len(address) + 3
 
 
 def html_document(rendered: RenderedEmail, language: str | None) -> str:

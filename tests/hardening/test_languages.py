@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -10,6 +11,7 @@ from django.utils import translation
 from edx_ace import ace, language
 from edx_ace.channel import ChannelType
 from edx_ace.result import DeliveryStatus
+from edx_ace.utils.repeats import RepeatCounter
 from tests.hardening.messages import echo_message, log_lines
 
 # (Message.language, language used, whether a warning is expected)
@@ -56,10 +58,10 @@ def test_language_used_on_smtp(smtp_settings, smtp_server, caplog, value, used, 
 def test_language_used_on_file(email_dir, value, used, warns):
     result = ace.send(echo_message(language=value))
 
-    page = open(result.outcome_for(ChannelType.EMAIL).receipt, encoding="utf-8").read()
+    page = Path(result.outcome_for(ChannelType.EMAIL).receipt).read_text(encoding="utf-8")
     assert result.language == used
     assert f"language={used}\n" in page
-    assert f"<th align=\"left\">Language</th><td>{used}</td>" in page
+    assert f'<th align="left">Language</th><td>{used}</td>' in page
 
 
 def test_no_language_uses_active(email_dir):
@@ -84,7 +86,7 @@ def test_warning_rate_limited(email_dir, caplog):
 
 
 def test_many_distinct_values_share_count(email_dir, caplog, monkeypatch):
-    monkeypatch.setattr(language, "MAX_WARNED_VALUES", 2)
+    monkeypatch.setattr(language, "_unsupported", RepeatCounter(max_keys=2))
 
     for value in ["aa-bad", "bb-bad", "cc-bad", "dd-bad"]:
         ace.send(echo_message(language=value))

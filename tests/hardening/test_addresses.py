@@ -1,0 +1,149 @@
+"""Recipient addresses: checked the same way on every email channel, before any I/O."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.mail import send_mail
+
+from edx_ace import ace
+from edx_ace.channel import ChannelType
+from edx_ace.errors import InvalidMessageError
+from edx_ace.message import Message
+from edx_ace.result import DeliveryStatus
+from tests.hardening.messages import echo_message, log_lines
+
+# (address given, address the email is sent to)
+VALID_ADDRESSES = [
+    ("ada@example.com", "ada@example.com"),
+    ("  ada@example.com\t", "ada@example.com"),
+    ("Ada.Lovelace+course@Example.COM", "Ada.Lovelace+course@Example.COM"),
+    ("ada@bücher.example", "ada@xn--bcher-kva.example"),
+    ("ada@бюро.example", "ada@xn--90a0af9c.example"),
+    ("ada@[127.0.0.1]", "ada@[127.0.0.1]"),
+]
+
+# (address given, code, words of the reason)
+INVALID_ADDRESSES = [
+    (None, "no_address", "has no email_address"),
+    ("", "no_address", "has no email_address"),
+    ("   ", "no_address", "has no email_address"),
+    ("a@example.com, b@example.com", "invalid_address", "list of addresses"),
+    ("a@example.com;b@example.com", "invalid_address", "list of addresses"),
+    ("a@example.com\r\nBcc: b@example.com", "invalid_address", "line break"),
+    ("a@example.com\nb@example.com", "invalid_address", "line break"),
+    ("a\u2028b@example.com", "invalid_address", "line break"),
+    ("Ada <a@example.com>", "invalid_address", "angle bracket"),
+    ("a@example.com>", "invalid_address", "angle bracket"),
+    ("<a@example.com>", "invalid_address", "angle bracket"),
+    ('"a b"@example.com', "invalid_address", "quote"),
+    ("a@example.com (Ada)", "invalid_address", "parenthesis"),
+    ("a b@example.com", "invalid_address", "space or a control character"),
+    ("a\x00b@example.com", "invalid_address", "space or a control character"),
+    ("ada.example.org", "invalid_address", "has no @"),
+    ("a@b@example.com", "invalid_address", "validator rejects it"),
+    ("ada@", "invalid_address", "validator rejects it"),
+    ("@example.org", "invalid_address", "validator rejects it"),
+    ("ada@-example-.com", "invalid_address", "validator rejects it"),
+    ("ada@" + "x" * 64 + ".com", "invalid_address", "validator rejects it"),
+    ("jürgen@example.com", "invalid_address", "SMTPUTF8"),
+    ("ada@straße.example", "invalid_address", "IDNA would change it"),
+    ("ada@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com", "invalid_address", "IDNA would change it"),
+    ("ada@bücher" + "x" * 70 + ".example", "invalid_address", "not a valid internationalized domain"),
+]
+
+
+@pytest.mark.parametrize(("given", "sent"), VALID_ADDRESSES)
+def test_valid_address_on_smtp(smtp_settings, smtp_server, given, sent):
+    result = ace.send(echo_message(email_address=given))
+
+    assert result.outcome_for(ChannelType.EMAIL).status is DeliveryStatus.DELIVERED
+    assert smtp_server.handler.envelopes[0][1] == [sent]
+    assert smtp_server.messages[0]["To"] == sent
+
+
+@pytest.mark.parametrize(("given", "sent"), VALID_ADDRESSES)
+def test_valid_address_on_file(email_dir, given, sent):
+    result = ace.send(echo_message(email_address=given))
+
+    page = Path(result.outcome_for(ChannelType.EMAIL).receipt).read_text(encoding="utf-8")
+    assert f'<tr><th align="left">To</th><td>{sent}</td></tr>' in page
+
+
+@pytest.mark.parametrize(("given", "sent"), VALID_ADDRESSES)
+def test_valid_address_on_locmem(settings, given, sent):
+    settings.ACE_ENABLED_CHANNELS = ["django_email"]
+
+    ace.send(echo_message(email_address=given))
+
+    assert mail.outbox[0].to == [sent]
+    assert mail.outbox[0].message()["To"] == sent
+
+
+@pytest.mark.parametrize(("given", "code", "words"), INVALID_ADDRESSES)
+def test_invalid_address_on_smtp(smtp_settings, smtp_server, caplog, given, code, words):
+    message = echo_message(email_address=given)
+
+    result = ace.send(message)
+    following = ace.send(echo_message())
+
+    outcome = result.outcome_for(ChannelType.EMAIL)
+    assert outcome.status is DeliveryStatus.INVALID
+    assert isinstance(outcome.error, InvalidMessageError)
+    assert outcome.code == code
+    assert words in outcome.reason
+    assert [envelope[1] for envelope in smtp_server.handler.envelopes] == [["ada@example.com"]]
+    assert following.delivered
+    errors = log_lines(caplog, message, logging.ERROR)
+    assert len(errors) == 1
+    assert "django_email (email)" in errors[0]
+    if given and given.strip():
+        assert all(given.strip() not in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(("given", "code", "words"), INVALID_ADDRESSES)
+def test_invalid_address_on_file(email_dir, caplog, given, code, words):
+    message = echo_message(email_address=given)
+
+    outcome = ace.send(message).outcome_for(ChannelType.EMAIL)
+    following = ace.send(echo_message())
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == code
+    assert words in outcome.reason
+    assert [path.name for path in email_dir.iterdir()] == [f"hardening.echo-{following.log_id.split(':')[1]}.html"]
+    assert len(log_lines(caplog, message, logging.ERROR)) == 1
+
+
+def test_no_recipient_is_its_own_reason(email_dir, caplog):
+    message = Message(
+        app_label="hardening", name="echo", recipient=None, context={"sender": "", "subject": "", "text": ""}
+    )
+
+    outcome = ace.send(message).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "no_recipient"
+    assert "has no recipient" in outcome.reason
+    assert len(log_lines(caplog, message, logging.ERROR)) == 1
+
+
+@pytest.mark.parametrize("smtp_server", [{"enable_smtputf8": True}], indirect=True)
+def test_non_ascii_local_part_rejected_with_smtputf8(smtp_settings, smtp_server):
+    outcome = ace.send(echo_message(email_address="jürgen@example.com")).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert "SMTPUTF8" in outcome.reason
+    assert smtp_server.handler.sessions == 0
+
+
+@pytest.mark.parametrize("smtp_server", [{"enable_smtputf8": True}], indirect=True)
+def test_django_encodes_non_ascii_local_part(smtp_settings, smtp_server):
+    """Django's email code writes the local part as an encoded-word: the reason ACE rejects it."""
+    send_mail("Subject", "Body", "noreply@example.com", ["jürgen@example.com"])
+
+    raw = smtp_server.handler.envelopes[0][2].decode("ascii")
+    assert "\r\nTo: =?utf-8?q?j=C3=BCrgen?=@example.com\r\n" in raw
