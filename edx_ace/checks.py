@@ -6,12 +6,15 @@ Each check has a stable id (``edx_ace.E001``) and a message that names the setti
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from importlib.metadata import entry_points
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
-from edx_ace import conf
+from edx_ace import conf, language
 from edx_ace.channel import CHANNEL_NAMESPACE, ROUTING_SETTINGS, ChannelType
 from edx_ace.channel import sailthru as sailthru_channel
 from edx_ace.policy import POLICY_NAMESPACE
@@ -231,3 +234,50 @@ def _check_routing_setting(setting: str, channel_type: ChannelType, enabled_name
             )
         ]
     return []
+
+
+@register("edx_ace")
+def check_setting_values(app_configs=None, **kwargs):
+    """Check the values of settings that ACE falls back from at send time, so the fallback is seen."""
+    messages: list[CheckMessage] = []
+
+    delay = conf.get("ACE_DEFAULT_EXPIRATION_DELAY")
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay < float("inf"):
+        default, _meaning = conf.SETTINGS["ACE_DEFAULT_EXPIRATION_DELAY"]
+        messages.append(
+            Error(
+                f"ACE_DEFAULT_EXPIRATION_DELAY is {delay!r:.80}, not a number of seconds >= 0, so ACE uses "
+                f"{default} seconds instead.",
+                hint="Set ACE_DEFAULT_EXPIRATION_DELAY to a number of seconds such as 120, or remove it.",
+                id="edx_ace.E140",
+            )
+        )
+
+    names = conf.get("ACE_ENABLED_CHANNELS")
+    sender = getattr(settings, "DEFAULT_FROM_EMAIL", "")
+    # An empty DEFAULT_FROM_EMAIL disables the channel, which edx_ace.W001 reports.
+    if isinstance(names, list | tuple) and "django_email" in names and sender:
+        _name, address = parseaddr(sender if isinstance(sender, str) else "")
+        try:
+            validate_email(address)
+        except ValidationError:
+            messages.append(
+                Error(
+                    f"DEFAULT_FROM_EMAIL is {sender!r:.80}, which is not one valid email address, so every email "
+                    "of the django_email channel would carry an invalid From header.",
+                    hint="Set DEFAULT_FROM_EMAIL to an address such as 'noreply@example.com' or "
+                    "'Example <noreply@example.com>'.",
+                    id="edx_ace.E141",
+                )
+            )
+
+    if language.match(settings.LANGUAGE_CODE) is None:
+        messages.append(
+            Warning(
+                f"LANGUAGE_CODE {settings.LANGUAGE_CODE!r} is not in LANGUAGES, yet ACE renders messages whose "
+                "language is not in LANGUAGES in LANGUAGE_CODE.",
+                hint="Add LANGUAGE_CODE to LANGUAGES, or set LANGUAGE_CODE to one of the LANGUAGES codes.",
+                id="edx_ace.W140",
+            )
+        )
+    return messages

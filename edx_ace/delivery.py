@@ -18,11 +18,14 @@ from edx_ace import conf
 from edx_ace.channel import Channel, ChannelType, get_channel_for_message
 from edx_ace.errors import MessageExpiredError, RecoverableChannelDeliveryError
 from edx_ace.utils.date import get_current_time
+from edx_ace.utils.repeats import RepeatCounter
 
 if TYPE_CHECKING:
     from edx_ace.message import Message
 
 log = logging.getLogger(__name__)
+
+_invalid_settings = RepeatCounter()
 
 
 def deliver(channel_type: ChannelType, rendered_message: Any, message: Message) -> Any:
@@ -51,8 +54,32 @@ def retry_deadline(message: Message, start: datetime.datetime) -> datetime.datet
     longest = start + datetime.timedelta(seconds=conf.MAX_RETRY_WAIT_SECONDS)
     if message.expiration_time is not None:
         return min(message.expiration_time, longest)
-    default = start + datetime.timedelta(seconds=conf.get("ACE_DEFAULT_EXPIRATION_DELAY"))
+    default = start + datetime.timedelta(seconds=default_expiration_delay(message))
     return min(default, longest)
+
+
+def default_expiration_delay(message: Message) -> float:
+    """
+    Return ``ACE_DEFAULT_EXPIRATION_DELAY`` in seconds, or its default when the value is invalid.
+
+    An invalid value is logged (rate-limited) and reported by the system check ``edx_ace.E140``
+    instead of failing every message.
+    """
+    value = conf.get("ACE_DEFAULT_EXPIRATION_DELAY")
+    if not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value < float("inf"):
+        return value
+
+    default, _meaning = conf.SETTINGS["ACE_DEFAULT_EXPIRATION_DELAY"]
+    _key, count, should_log = _invalid_settings.add(repr(value))
+    if should_log:
+        message.get_message_specific_logger(log).warning(
+            "ACE_DEFAULT_EXPIRATION_DELAY is %.80r, not a number of seconds >= 0, so %s s is used "
+            "(%d message(s) so far in this process); set it to a number such as 120",
+            value,
+            default,
+            count,
+        )
+    return default
 
 
 def deliver_to_channel(

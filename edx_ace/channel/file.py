@@ -39,6 +39,16 @@ class FileEmailChannel(Channel):
 
     channel_type = ChannelType.EMAIL
 
+    @classmethod
+    def configuration_problems(cls) -> list[str]:
+        directory = conf.get("ACE_CHANNEL_FILE_EMAIL_DIRECTORY")
+        if not isinstance(directory, str | os.PathLike) or not os.fspath(directory):
+            return [
+                f"ACE_CHANNEL_FILE_EMAIL_DIRECTORY is {directory!r:.80}; set it to the path of a folder, "
+                "such as '/tmp/edx_ace', or remove it to use the default."
+            ]
+        return []
+
     def deliver(self, message: Message, rendered_message: RenderedEmail) -> str:
         address = recipient_address(message, self.channel_name)
         directory = os.path.abspath(conf.get("ACE_CHANNEL_FILE_EMAIL_DIRECTORY"))

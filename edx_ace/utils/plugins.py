@@ -40,12 +40,14 @@ def check_plugin(extension: extension.Extension, namespace: str, names: Iterable
     if is_enabled():
         return True
 
+    problems = getattr(plugin, "configuration_problems", None)
+    reason = " ".join(problems()) if problems is not None else ""
     log.warning(
-        "%s plugin %r is installed and named in %s but reports that it is not enabled; "
-        "run `manage.py check` for the reason",
+        "%s plugin %r is installed and named in %s but reports that it is not enabled: %s",
         namespace,
         extension.name,
         SETTING_FOR_NAMESPACE.get(namespace, "its setting"),
+        reason or "run `manage.py check` for the reason",
     )
     return False
 
@@ -130,7 +132,19 @@ def _filtered(manager, namespace, names=None):
 
 
 def get_plugins(namespace: str, names: Iterable[str] | None = None) -> list[extension.Extension]:
-    """Return the enabled, instantiated extensions of ``namespace`` limited to ``names``."""
+    """
+    Return the enabled, instantiated extensions of ``namespace`` limited to ``names``.
+
+    Raises:
+        ValueError: ``names`` is a single string or not a list of strings, a mistake in
+            the setting that enables the plugins.
+    """
+    if names is not None and (isinstance(names, str) or not isinstance(names, list | tuple)):
+        setting = SETTING_FOR_NAMESPACE.get(namespace, "the setting")
+        raise ValueError(
+            f"{setting} must be a list of plugin names, got {type(names).__name__} {names!r:.80}; "
+            f'write it as a list, for example {setting} = ["name"]'
+        )
     return list(get_manager(namespace, names).extensions)
 
 
