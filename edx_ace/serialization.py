@@ -8,8 +8,10 @@ A message can therefore travel through a task queue as a string.
 Field values are written by the codec named in each field's metadata (key ``"json"``).
 Context values keep their Python type across the trip: a datetime, date, time, UUID,
 Decimal, tuple or ``SafeString`` is written as a small tagged object such as
-``{"__ace__": "uuid", "value": "..."}``, and read back as the same type. A value that
-JSON cannot represent raises ``TypeError`` from ``str()``, naming its key.
+``{"__ace__": "uuid", "value": "..."}``, and read back as the same type; a datetime in a
+``zoneinfo`` zone keeps its zone. A value that JSON cannot represent, or would read back
+as another type (an enum member, a subclass of str, int or float), raises ``TypeError``
+from ``str()``, naming its key.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime
 import decimal
 import json
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -126,12 +129,19 @@ def encode_value(value: Any, path: str) -> Any:
         TypeError: ``value`` or something inside it cannot be written; the message
             names it by ``path``.
     """
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or type(value) in (bool, int, float, str):
         return value
-    if isinstance(value, str):
-        if isinstance(value, SafeData):
-            return {TAG: "safestring", "value": str(value)}
-        return str(value)
+    if isinstance(value, SafeData) and isinstance(value, str):
+        return {TAG: "safestring", "value": str(value)}
+    if isinstance(value, bool | int | float | str):
+        # JSON would read an enum member or another subclass back as the plain base
+        # type, and a template using its attributes would render differently.
+        base = next(cls for cls in (bool, int, float, str) if isinstance(value, cls)).__name__
+        raise TypeError(
+            f"{path} is a {type(value).__module__}.{type(value).__qualname__}, a subclass of {base} that JSON "
+            f"would read back as a plain {base}; put {base}(value) or the attribute the template uses (such as "
+            "member.value or member.label) in the context instead"
+        )
     if isinstance(value, Promise):
         # A lazy translation is resolved in the language active now; Message.to_json
         # activates the message's own language first.
@@ -153,7 +163,11 @@ def encode_value(value: Any, path: str) -> Any:
     if isinstance(value, tuple):
         return {TAG: "tuple", "value": [encode_value(item, f"{path}[{index}]") for index, item in enumerate(value)]}
     if isinstance(value, datetime.datetime):
-        return {TAG: "datetime", "value": value.isoformat()}
+        tagged = {TAG: "datetime", "value": value.isoformat()}
+        if isinstance(value.tzinfo, zoneinfo.ZoneInfo) and value.tzinfo.key:
+            # The offset alone loses the zone's name and its daylight saving rules.
+            tagged["zone"] = value.tzinfo.key
+        return tagged
     if isinstance(value, datetime.date):
         return {TAG: "date", "value": value.isoformat()}
     if isinstance(value, datetime.time):
@@ -203,6 +217,8 @@ def decode_value(value: Any, path: str) -> Any:
         from edx_ace.recipient import Recipient
 
         return Recipient.from_json(inner, path=path)
+    if tag == "datetime" and "zone" in value:
+        return _decode_zoned_datetime(inner, value["zone"], path)
     decoder = _TAG_DECODERS.get(tag) if isinstance(tag, str) else None
     if decoder is not None and isinstance(inner, str):
         try:
@@ -215,6 +231,16 @@ def decode_value(value: Any, path: str) -> Any:
         f"{path} is a tagged value {{{TAG!r}: {tag!r}, 'value': {inner!r:.60}}} that this version cannot read; "
         f"known tags are {known}, each with a str value (a list for tuple, an object for dict and recipient)"
     )
+
+
+def _decode_zoned_datetime(text: Any, zone: Any, path: str) -> datetime.datetime:
+    try:
+        instant = datetime.datetime.fromisoformat(text)
+        if instant.utcoffset() is None:
+            raise ValueError("a datetime with a zone must have a UTC offset")
+        return instant.astimezone(zoneinfo.ZoneInfo(zone))
+    except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError) as error:
+        raise ValueError(f"{path} contains an invalid datetime {text!r} in the zone {zone!r}: {error}") from None
 
 
 class MessageAttributeSerializationMixin:

@@ -20,7 +20,7 @@ FROM_NAMES = [
     ("Eve <eve@evil.example>", "Eve <eve@evil.example>"),
     ("eve@evil.example", "eve@evil.example"),
     ("Team; Eve: <eve@evil.example>,", "Team; Eve: <eve@evil.example>,"),
-    ("Équipe, \"cours\" & co", "Équipe, \"cours\" & co"),
+    ('Équipe, "cours" & co', 'Équipe, "cours" & co'),
     # Django's address parser decodes an encoded-word typed into the name; it stays a name.
     ("=?utf-8?q?Eve?= <eve@evil.example>", "Eve <eve@evil.example>"),
     ("Team\r\nBcc: eve@evil.example", "Team Bcc: eve@evil.example"),

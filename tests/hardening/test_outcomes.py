@@ -40,7 +40,9 @@ def no_address(context):
 
 
 def no_recipient(context):
-    return Message(app_label="hardening", name="echo", recipient=None, context={"sender": "", "subject": "", "text": ""})
+    return Message(
+        app_label="hardening", name="echo", recipient=None, context={"sender": "", "subject": "", "text": ""}
+    )
 
 
 def backend_accepts_nothing(context):
