@@ -75,9 +75,9 @@ CASES = [
     ),
     (
         {"ACE_ENABLED_POLICIES": ["no_such_policy"]},
-        DeliveryStatus.DELIVERED,
-        "delivered",
-        "ACE_ENABLED_POLICIES names 'no_such_policy', but no installed package provides",
+        DeliveryStatus.FAILED,
+        "policy_failed",
+        "ACE_ENABLED_POLICIES names 'no_such_policy', which could not be loaded",
         "edx_ace.E003",
     ),
     (
