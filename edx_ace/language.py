@@ -92,24 +92,24 @@ def language_for(message: Message) -> str | None:
         return code
 
     fallback = default_language()
-    _warn_unsupported(message, fallback)
+    _warn_unsupported(message, message.language, fallback)
     return fallback
 
 
-def _warn_unsupported(message: Message, fallback: str) -> None:
+def _warn_unsupported(message: Message, language: str, fallback: str) -> None:
     # A batch of 10,000 messages with the same bad profile value must not log 10,000
     # lines, so each value is logged on its 1st, 10th, 100th... occurrence.
-    value = message.language[:MAX_VALUE_LENGTH]
+    value = language[:MAX_VALUE_LENGTH]
     key, count, should_log = _unsupported.add(value)
     if not should_log:
         return
 
-    shown = repr(value) if key == value else f"{value!r} (one of many unsupported values)"
+    described = repr(value) if key == value else f"{value!r} (one of many unsupported values)"
     message.get_message_specific_logger(log).warning(
         "Message.language %s is not in the LANGUAGES setting, so the message is rendered in LANGUAGE_CODE %r "
         "(%d message(s) with this value so far in this process); add the language to LANGUAGES or fix the "
         "value at its source",
-        shown,
+        described,
         fallback,
         count,
     )

@@ -8,7 +8,7 @@ A message can therefore travel through a task queue as a string.
 Field values are written by the codec named in each field's metadata (key ``"json"``).
 Context values keep their Python type across the trip: a datetime, date, time, UUID,
 Decimal, tuple or ``SafeString`` is written as a small tagged object such as
-``{"__ace__": "uuid", "value": "..."}``, and read back as the same type; a datetime in a
+``{"__ace__": "uuid", "value": "..."}``, and read back as the same type. A datetime in a
 ``zoneinfo`` zone keeps its zone. A value that JSON cannot represent, or would read back
 as another type (an enum member, a subclass of str, int or float), raises ``TypeError``
 from ``str()``, naming its key.

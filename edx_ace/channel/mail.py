@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$")
 
-#: Characters that end a line: CR, LF and the Unicode line and paragraph separators.
+#: The characters that ``str.splitlines()`` treats as line ends, CR and LF among them.
 _LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 #: C0 and C1 control characters and DEL, which have no place in a header.
 _CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
-#: The longest From header value, in bytes once encoded. 320 bytes holds an address of
-#: the maximum length RFC 3696 allows (64 + 1 + 255) or a long display name with a short one.
+#: The longest From header value, in bytes once encoded. It is the longest address that
+#: Django's EmailValidator accepts (320 characters, after RFC 3696), so any valid address fits.
 MAX_FROM_HEADER_LENGTH = 320
 
 
@@ -46,7 +46,7 @@ def recipient_address(message: Message, channel_name: str) -> str:
     Raises:
         InvalidMessageError: the message has no recipient or no address (codes
             ``no_recipient``, ``no_address``), or the address is not exactly one mailbox
-            that can be sent to unchanged (code ``invalid_address``). The error says what
+            that can be sent to unchanged (code ``invalid_address``). The error states what
             is wrong without repeating the address, since it ends up in log lines.
     """
     context = {"channel": channel_name, "log_id": message.log_id}

@@ -91,10 +91,10 @@ def intended_address(address: str) -> tuple[str, str]:
 
 def check_headers(parsed):
     """Assert that ``parsed`` (an email as a receiver reads it) carries only intended headers."""
-    assert {name.lower() for name in parsed.keys()} <= INTENDED_HEADERS
+    assert {name.lower() for name in parsed} <= INTENDED_HEADERS
     for part in parsed.walk():
         if part is not parsed:
-            assert {name.lower() for name in part.keys()} <= INTENDED_PART_HEADERS
+            assert {name.lower() for name in part} <= INTENDED_PART_HEADERS
     assert len(parsed["From"].addresses) == 1
     assert parsed["From"].addresses[0].addr_spec == "noreply@example.com"
     assert len(parsed["To"].addresses) == 1
