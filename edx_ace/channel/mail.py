@@ -34,6 +34,15 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 #: Django's EmailValidator accepts (320 characters, after RFC 3696), so any valid address fits.
 MAX_FROM_HEADER_LENGTH = 320
 
+#: The longest From header value whose display name contains a character that needs
+#: quoting, so that ``From: `` and the value fit on one line of 78 characters. Python's
+#: email folding (checked on 3.11.7, 3.12.1 and 3.13.0), which Django 6.0 uses, can split
+#: a longer quoted or encoded name at a comma into several addresses.
+MAX_QUOTED_FROM_HEADER_LENGTH = 72
+
+#: RFC 5322 specials that can end a display name or start an address when unquoted.
+_ADDRESS_SPECIALS = frozenset('()<>[]:;@\\,"')
+
 
 def recipient_address(message: Message, channel_name: str) -> str:
     """
@@ -89,6 +98,10 @@ def _check_address(address: str) -> tuple[str, str]:
         return "it contains a space or a control character", ""
     if "@" not in address:
         return "it has no @", ""
+    if "=?" in address:
+        # Python's address parser, which Django uses, decodes "=?charset?B?...?=" in a
+        # local part, so "=?utf-8?B?...?=@example.com" would go to another mailbox.
+        return "it contains '=?', which mail software may decode as an RFC 2047 encoded-word", ""
 
     local_part, domain = address.rsplit("@", 1)
     if not local_part.isascii():
@@ -143,31 +156,57 @@ def from_header(from_name: str, default_from_email: str) -> str:
     Return a From header value: the rendered display name with the address of ``default_from_email``.
 
     ``default_from_email`` may itself be ``"Name <address>"``; only its address is kept.
-    The display name is made one line, then quoted or RFC 2047-encoded as needed, so it
-    cannot add an address. When the encoded value would exceed ``MAX_FROM_HEADER_LENGTH``
-    bytes, the name is shortened between two characters until it fits.
+    The display name is made one line and quoted when needed, and a space is put between
+    the ``=`` and ``?`` of an ``=?`` so no parser reads an RFC 2047 encoded-word, so the
+    name cannot add an address. When the encoded value would exceed ``MAX_FROM_HEADER_LENGTH``
+    bytes, or ``MAX_QUOTED_FROM_HEADER_LENGTH`` for a name with a comma, quote or other
+    special character, the name is shortened between two characters until it fits.
     """
     _name, address = parseaddr(default_from_email)
     address = address or default_from_email
-    name = one_line(from_name)
+    # Django 6.0 decodes an RFC 2047 encoded-word typed into the name and writes the
+    # result unquoted, which can turn "=?utf-8?b?...?=" into a second address.
+    name = one_line(from_name).replace("=?", "= ?")
     if not name:
         return address
-    if _encoded_length(name, address) <= MAX_FROM_HEADER_LENGTH:
-        return formataddr((name, address))
+    if _fits(name, address):
+        return _mailbox(name, address)
 
-    # The encoded length grows with the number of characters kept, so a binary search
-    # finds the longest prefix that fits.
+    # A longer prefix is never shorter once encoded, and never allowed more room, so a
+    # binary search finds the longest prefix that fits.
     low, high = 0, len(name)
     while low < high:
         middle = (low + high + 1) // 2
-        if _encoded_length(_cut(name, middle), address) <= MAX_FROM_HEADER_LENGTH:
+        if _fits(_cut(name, middle), address):
             low = middle
         else:
             high = middle - 1
     shortened = _cut(name, low)
     if not shortened:
         return address
-    return formataddr((shortened, address))
+    return _mailbox(shortened, address)
+
+
+def _mailbox(name: str, address: str) -> str:
+    """
+    Return ``name <address>``, with the name quoted when it contains a special character.
+
+    A non-ASCII name stays as Unicode: Django encodes it when it builds the email, and an
+    RFC 2047 encoded-word made here would be decoded and parsed again by Django 6.0,
+    losing its quotes.
+    """
+    if _ADDRESS_SPECIALS.intersection(name) or "." in name:
+        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+        name = f'"{escaped}"'
+    return f"{name} <{address}>"
+
+
+def _fits(name: str, address: str) -> bool:
+    """Return whether the From value of ``name`` and ``address`` is short enough once encoded."""
+    limit = MAX_FROM_HEADER_LENGTH
+    if _ADDRESS_SPECIALS.intersection(name):
+        limit = MAX_QUOTED_FROM_HEADER_LENGTH
+    return _encoded_length(name, address) <= limit
 
 
 def _cut(name: str, length: int) -> str:

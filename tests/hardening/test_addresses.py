@@ -51,6 +51,8 @@ INVALID_ADDRESSES = [
     ("ada@-example-.com", "invalid_address", "validator rejects it"),
     ("ada@" + "x" * 64 + ".com", "invalid_address", "validator rejects it"),
     ("jürgen@example.com", "invalid_address", "SMTPUTF8"),
+    ("=?utf-8?B?ZXZl?=@example.com", "invalid_address", "encoded-word"),
+    ("=??B??=@example.com", "invalid_address", "encoded-word"),
     ("ada@straße.example", "invalid_address", "IDNA would change it"),
     ("ada@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com", "invalid_address", "IDNA would change it"),
     ("ada@bücher" + "x" * 70 + ".example", "invalid_address", "not a valid internationalized domain"),

@@ -42,6 +42,9 @@ TRICKY_TEXT = [
     "\u2028\u2029\x85\x0b\x0c\x1c",
     "\x00\x1b[31m",
     "é" * 500,
+    "Tom, Jerry & Co " * 30,
+    'Équipe; "cours", année ' * 20,
+    "=?utf-8?b?RXZlIDxldmVAZXZpbC5leGFtcGxlPg==?=",
 ]
 
 TRICKY_ADDRESSES = [
@@ -56,7 +59,11 @@ TRICKY_ADDRESSES = [
     "",
 ]
 
-texts = st.one_of(st.text(), st.sampled_from(TRICKY_TEXT))
+texts = st.one_of(
+    st.text(),
+    st.sampled_from(TRICKY_TEXT),
+    st.lists(st.one_of(st.text(), st.sampled_from(TRICKY_TEXT)), max_size=6).map("".join),
+)
 addresses = st.one_of(
     st.text(),
     st.emails(),
