@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edx_ace import language, monitoring, outcomes
+from tests.sailthru_server import SailthruServer
 
 
 @pytest.fixture(autouse=True)
@@ -45,3 +46,23 @@ def newrelic(monkeypatch):
     agent = FakeNewRelicAgent()
     monkeypatch.setattr(monitoring, "newrelic_agent", agent)
     return agent
+
+
+SAILTHRU_KEY = "hardening-key"
+SAILTHRU_SECRET = "hardening-secret"
+
+
+@pytest.fixture
+def sailthru_server(settings, monkeypatch):
+    """A fake Sailthru API on 127.0.0.1 with only the ``sailthru_email`` channel enabled."""
+    # requests would send through a proxy named in the environment; loopback must stay direct.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    server = SailthruServer(SAILTHRU_KEY, SAILTHRU_SECRET).start()
+    settings.ACE_ENABLED_CHANNELS = ["sailthru_email"]
+    settings.ACE_CHANNEL_SAILTHRU_TEMPLATE_NAME = "ACE email"
+    settings.ACE_CHANNEL_SAILTHRU_API_KEY = SAILTHRU_KEY
+    settings.ACE_CHANNEL_SAILTHRU_API_SECRET = SAILTHRU_SECRET
+    settings.ACE_CHANNEL_SAILTHRU_API_URL = server.url
+    settings.ACE_CHANNEL_SAILTHRU_TIMEOUT = 5
+    yield server
+    server.stop()

@@ -107,6 +107,31 @@ def test_invalid_address_on_smtp(smtp_settings, smtp_server, caplog, given, code
         assert all(given.strip() not in record.getMessage() for record in caplog.records)
 
 
+@pytest.mark.parametrize(("given", "sent"), VALID_ADDRESSES)
+def test_valid_address_on_sailthru(sailthru_server, given, sent):
+    result = ace.send(echo_message(email_address=given))
+
+    assert result.outcome_for(ChannelType.EMAIL).status is DeliveryStatus.DELIVERED
+    assert sailthru_server.accepted[0]["email"] == sent
+
+
+@pytest.mark.parametrize(("given", "code", "words"), INVALID_ADDRESSES)
+def test_invalid_address_on_sailthru(sailthru_server, caplog, given, code, words):
+    message = echo_message(email_address=given)
+
+    outcome = ace.send(message).outcome_for(ChannelType.EMAIL)
+    following = ace.send(echo_message())
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == code
+    assert words in outcome.reason
+    assert following.delivered
+    assert [request.payload["email"] for request in sailthru_server.requests] == ["ada@example.com"]
+    errors = log_lines(caplog, message, logging.ERROR)
+    assert len(errors) == 1
+    assert "sailthru_email (email)" in errors[0]
+
+
 @pytest.mark.parametrize(("given", "code", "words"), INVALID_ADDRESSES)
 def test_invalid_address_on_file(email_dir, caplog, given, code, words):
     message = echo_message(email_address=given)

@@ -11,6 +11,7 @@ from edx_ace import ace, monitoring
 from edx_ace.channel import ChannelType
 from edx_ace.message import Message
 from edx_ace.result import DeliveryStatus
+from edx_ace.signals import ACE_MESSAGE_SENT
 from edx_ace.test_utils import StubPolicy, patch_policies
 from tests.hardening.messages import echo_message, log_lines
 
@@ -96,11 +97,19 @@ def test_not_delivered_is_named(
 ):
     caplog.set_level(logging.INFO, logger="edx_ace")
     message = arrange({"settings": smtp_settings, "smtp_server": smtp_server, "clock": clock, "tmp_path": tmp_path})
+    sent_signals = []
 
-    result = ace.send(message)
-    smtp_settings.ACE_ENABLED_CHANNELS = ["django_email"]
-    smtp_settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    following = ace.send(echo_message(email_address="next@example.com"))
+    def receiver(**kwargs):
+        sent_signals.append(kwargs["message"]["uuid"])
+
+    ACE_MESSAGE_SENT.connect(receiver)
+    try:
+        result = ace.send(message)
+        smtp_settings.ACE_ENABLED_CHANNELS = ["django_email"]
+        smtp_settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        following = ace.send(echo_message(email_address="next@example.com"))
+    finally:
+        ACE_MESSAGE_SENT.disconnect(receiver)
 
     outcome = result.outcome_for(channel_type)
     assert outcome.status is status
@@ -116,6 +125,8 @@ def test_not_delivered_is_named(
     assert (f"edx_ace.{channel_type}.reason", code) in newrelic.attributes
     assert following.delivered
     assert smtp_server.handler.envelopes[-1][1] == ["next@example.com"]
+    delivered_uuids = [sent.log_id.split(":")[1] for sent in (result, following) if sent.delivered]
+    assert sent_signals == delivered_uuids
 
 
 def test_delivered_counted_once(smtp_settings, smtp_server, newrelic):

@@ -120,6 +120,20 @@ def test_template_failure_on_file(email_dir, caplog, name, value, path, exceptio
     assert len(log_lines(caplog, message, logging.ERROR)) == 1
 
 
+@pytest.mark.parametrize(("name", "value", "path", "exception", "words"), FAILURES)
+def test_template_failure_on_sailthru(sailthru_server, caplog, name, value, path, exception, words):
+    message = failing_message(name, value)
+
+    outcome = ace.send(message).outcome_for(ChannelType.EMAIL)
+    following = ace.send(echo_message())
+
+    assert outcome.status is DeliveryStatus.FAILED
+    assert outcome.reason.startswith(f"rendering {path} failed: {exception}: ")
+    assert following.delivered
+    assert len(sailthru_server.requests) == 1
+    assert len(log_lines(caplog, message, logging.ERROR)) == 1
+
+
 class MissingRow:
     @property
     def field(self):
