@@ -147,8 +147,15 @@ def _punycode(domain: str) -> str | None:
 
 
 def one_line(text: str) -> str:
-    """Collapse every run of whitespace, line breaks and control characters into one space."""
-    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
+    """
+    Return ``text`` as one header-safe line.
+
+    Every run of whitespace, line breaks and control characters becomes one space, and a
+    space is put between the ``=`` and ``?`` of every ``=?``. Django 6.0 decodes an
+    RFC 2047 encoded-word found in a subject or a display name and writes the result
+    raw, so ``=?utf-8?b?...?=`` that encodes a line break would add a header.
+    """
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split()).replace("=?", "= ?")
 
 
 def from_header(from_name: str, default_from_email: str) -> str:
@@ -156,17 +163,14 @@ def from_header(from_name: str, default_from_email: str) -> str:
     Return a From header value: the rendered display name with the address of ``default_from_email``.
 
     ``default_from_email`` may itself be ``"Name <address>"``; only its address is kept.
-    The display name is made one line and quoted when needed, and a space is put between
-    the ``=`` and ``?`` of an ``=?`` so no parser reads an RFC 2047 encoded-word, so the
-    name cannot add an address. When the encoded value would exceed ``MAX_FROM_HEADER_LENGTH``
+    The display name is made one line with :func:`one_line` and quoted when needed, so it
+    cannot add an address. When the encoded value would exceed ``MAX_FROM_HEADER_LENGTH``
     bytes, or ``MAX_QUOTED_FROM_HEADER_LENGTH`` for a name with a comma, quote or other
     special character, the name is shortened between two characters until it fits.
     """
     _name, address = parseaddr(default_from_email)
     address = address or default_from_email
-    # Django 6.0 decodes an RFC 2047 encoded-word typed into the name and writes the
-    # result unquoted, which can turn "=?utf-8?b?...?=" into a second address.
-    name = one_line(from_name).replace("=?", "= ?")
+    name = one_line(from_name)
     if not name:
         return address
     if _fits(name, address):

@@ -45,6 +45,9 @@ TRICKY_TEXT = [
     "Tom, Jerry & Co " * 30,
     'Équipe; "cours", année ' * 20,
     "=?utf-8?b?RXZlIDxldmVAZXZpbC5leGFtcGxlPg==?=",
+    # "Hi\r\nBcc: eve@evil.example" as an encoded-word, which Django 6.0 would decode.
+    "=?utf-8?b?SGkNCkJjYzogZXZlQGV2aWwuZXhhbXBsZQ==?=",
+    "=?utf-8?q?Hi=0D=0ABcc:_eve@evil.example?=",
 ]
 
 TRICKY_ADDRESSES = [

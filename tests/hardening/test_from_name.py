@@ -88,3 +88,22 @@ def test_long_from_name_on_file(email_dir):
     result = ace.send(echo_message(context={"sender": "Course\nTeam " * 100}))
 
     assert result.delivered
+
+
+# (rendered subject, subject the email carries)
+SUBJECTS = [
+    ("Welcome\r\nBcc: eve@evil.example", "Welcome Bcc: eve@evil.example"),
+    ("=?utf-8?b?SGkNCkJjYzogZXZlQGV2aWwuZXhhbXBsZQ==?=", "= ?utf-8?b?SGkNCkJjYzogZXZlQGV2aWwuZXhhbXBsZQ== ?="),
+    ("Re: =?utf-8?q?Hi=0D=0ABcc:_eve@evil.example?=", "Re: = ?utf-8?q?Hi=0D=0ABcc:_eve@evil.example?="),
+    ("Tom & Jerry\x00\u2028101", "Tom & Jerry 101"),
+]
+
+
+@pytest.mark.parametrize(("subject", "expected"), SUBJECTS)
+def test_subject_adds_no_header(smtp_settings, smtp_server, subject, expected):
+    ace.send(echo_message(context={"subject": subject}))
+
+    email = smtp_server.messages[0]
+    assert email["Subject"] == expected
+    assert email["Bcc"] is None
+    assert smtp_server.handler.envelopes[0][1] == ["ada@example.com"]
