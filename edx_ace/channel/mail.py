@@ -35,7 +35,7 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 MAX_FROM_HEADER_LENGTH = 320
 
 #: The longest From header value whose display name contains a character that needs
-#: quoting, so that ``From: `` and the value fit on one line of 78 characters. Python's
+#: quoting, so that the whole ``From:`` line fits in 78 characters. Python's
 #: email folding (checked on 3.11.7, 3.12.1 and 3.13.0), which Django 6.0 uses, can split
 #: a longer quoted or encoded name at a comma into several addresses.
 MAX_QUOTED_FROM_HEADER_LENGTH = 72
