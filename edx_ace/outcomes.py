@@ -51,7 +51,10 @@ def rendering_reason(error: BaseException) -> str:
 
 def log_outcome(logger, outcome: ChannelOutcome) -> None:
     """Log ``outcome`` on ``logger``, an adapter from ``Message.get_message_specific_logger()``."""
-    channel = f"{outcome.channel_name or 'no channel'} ({outcome.channel_type})"
+    if outcome.channel_name:
+        channel = f"{outcome.channel_name} ({outcome.channel_type})"
+    else:
+        channel = f"any {outcome.channel_type} channel"
     status = outcome.status
 
     if status is DeliveryStatus.DELIVERED:
