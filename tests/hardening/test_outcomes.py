@@ -152,7 +152,9 @@ def test_denied_is_logged_at_info(smtp_settings, smtp_server, caplog, cleanups):
 
     assert outcome.status is DeliveryStatus.DENIED
     assert outcome.code == "denied_by_policy"
-    assert any("any email channel" in line and "StubPolicy" in line for line in log_lines(caplog, message, logging.INFO))
+    assert any(
+        "any email channel" in line and "StubPolicy" in line for line in log_lines(caplog, message, logging.INFO)
+    )
     assert smtp_server.handler.sessions == 0
 
 
