@@ -23,6 +23,8 @@ import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
+import attr
+
 from edx_ace import channel as channel_module
 from edx_ace import conf, delivery, language, outcomes, policy, presentation, signals
 from edx_ace.channel import Channel, ChannelType
@@ -38,6 +40,7 @@ from edx_ace.errors import (
 from edx_ace.message import Message, MessageType
 from edx_ace.options import validate_options
 from edx_ace.result import ChannelOutcome, DeliveryStatus, SendResult
+from edx_ace.validators import optional_aware_datetime
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +149,16 @@ def send_message(
 
 def _invalid_outcomes(msg: Message, logger) -> list[ChannelOutcome]:
     """
-    Return an INVALID outcome per channel type when the options or headers are invalid, else an empty list.
+    Return an INVALID outcome per channel type when the options, headers or expiration time are invalid.
 
-    The message validated both dicts when it was created. This check catches changes
-    made since then, before any policy or channel reads them.
+    The message validated them when it was created. This check catches changes made
+    since then, before any policy or channel reads them. It returns an empty list when
+    they are valid.
     """
     try:
         validate_options(msg.options, log_id=msg.log_id)
         validate_headers(msg.headers, log_id=msg.log_id)
+        _check_expiration_time(msg)
     except InvalidMessageError as error:
         return [
             ChannelOutcome(
@@ -166,6 +171,15 @@ def _invalid_outcomes(msg: Message, logger) -> list[ChannelOutcome]:
             for channel_type in ChannelType
         ]
     return []
+
+
+def _check_expiration_time(msg: Message) -> None:
+    # A naive time set after construction would fail the comparison with the aware
+    # current time deep inside delivery.
+    try:
+        optional_aware_datetime(msg, attr.fields(Message).expiration_time, msg.expiration_time)
+    except (TypeError, ValueError) as error:
+        raise InvalidMessageError(str(error), log_id=msg.log_id, code="invalid_expiration_time") from None
 
 
 class _Limit:

@@ -183,6 +183,18 @@ def test_naive_expiration_rejected_on_type():
         MessageType(expiration_time=datetime.datetime(2026, 12, 4, 12, 0), app_label="hardening", name="echo")
 
 
+def test_naive_expiration_set_later_is_invalid(email_dir, caplog):
+    message = echo_message()
+    message.expiration_time = datetime.datetime(2030, 1, 1)
+
+    outcome = ace.send(message).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "invalid_expiration_time"
+    assert "Message.expiration_time 2030-01-01T00:00:00 is naive" in outcome.reason
+    assert list(email_dir.glob("*.html")) == []
+
+
 def test_naive_expiration_in_json_rejected():
     text = str(echo_message()).replace('"expiration_time": null', '"expiration_time": "2026-12-04T12:00:00"')
 
