@@ -99,7 +99,7 @@ def language_for(message: Message) -> str | None:
 def _warn_unsupported(message: Message, language: str, fallback: str) -> None:
     # A batch of 10,000 messages with the same bad profile value must not log 10,000
     # lines, so each value is logged on its 1st, 10th, 100th... occurrence.
-    value = language[:MAX_VALUE_LENGTH]
+    value = str(language)[:MAX_VALUE_LENGTH]
     key, count, should_log = _unsupported.add(value)
     if not should_log:
         return

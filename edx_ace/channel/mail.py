@@ -67,7 +67,15 @@ def recipient_address(message: Message, channel_name: str) -> str:
             **context,
         )
 
-    address = (recipient.email_address or "").strip()
+    address = getattr(recipient, "email_address", None) or ""
+    if not isinstance(address, str):
+        raise InvalidMessageError(
+            f"the recipient's email_address is a {type(address).__name__}, not a str; pass the address as a str",
+            code="invalid_address",
+            **context,
+        )
+
+    address = address.strip()
     if not address:
         raise InvalidMessageError(
             "the recipient has no email_address; set Recipient(email_address=...) to send email",

@@ -146,6 +146,17 @@ def test_invalid_address_on_file(email_dir, caplog, given, code, words):
     assert len(log_lines(caplog, message, logging.ERROR)) == 1
 
 
+def test_address_set_later_to_non_str(email_dir):
+    message = echo_message()
+    message.recipient.email_address = ["ada@example.com"]
+
+    outcome = ace.send(message).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "invalid_address"
+    assert "is a list, not a str" in outcome.reason
+
+
 def test_no_recipient_is_its_own_reason(email_dir, caplog):
     message = Message(
         app_label="hardening", name="echo", recipient=None, context={"sender": "", "subject": "", "text": ""}

@@ -97,6 +97,16 @@ def test_many_distinct_values_share_count(email_dir, caplog, monkeypatch):
     assert "'cc-bad' (one of many unsupported values)" in warnings[2]
 
 
+def test_language_set_later_to_non_str(email_dir):
+    message = echo_message()
+    message.language = 7
+
+    result = ace.send(message)
+
+    assert result.language == "en"
+    assert result.delivered
+
+
 def test_language_code_spelled_as_languages(settings):
     settings.LANGUAGE_CODE = "en-US"
 
