@@ -10,14 +10,8 @@ from __future__ import annotations
 import datetime
 
 
-class ChannelError(Exception):
-    """
-    Indicates something went wrong in a delivery channel.
-
-    ``channel`` and ``log_id`` are optional context that ``str()`` shows. ``code`` is an
-    optional short reason such as ``"backend_accepted_none"`` for send results and
-    monitoring counters.
-    """
+class _ContextMixin:
+    """Stores the context of an ACE error and shows it in ``str()``."""
 
     def __init__(
         self, message: str = "", *, channel: str | None = None, log_id: str | None = None, code: str | None = None
@@ -33,6 +27,16 @@ class ChannelError(Exception):
         if not context:
             return self.message
         return f"{self.message} [{', '.join(context)}]"
+
+
+class ChannelError(_ContextMixin, Exception):
+    """
+    Indicates something went wrong in a delivery channel.
+
+    ``channel`` and ``log_id`` are optional context that ``str()`` shows. ``code`` is an
+    optional short reason such as ``"backend_accepted_none"`` for send results and
+    monitoring counters.
+    """
 
 
 class RecoverableChannelDeliveryError(ChannelError):
@@ -65,24 +69,13 @@ class UnsupportedChannelError(ChannelError):
     """Raised when a message is routed to a channel type that has no enabled channel."""
 
 
-class InvalidMessageError(ValueError):
+class InvalidMessageError(_ContextMixin, ValueError):
     """
     A message cannot be sent because it lacks information or carries an inconsistent value.
 
     It is raised before anything is transmitted. It inherits ``ValueError`` because the
     caller passed a bad value. ``code`` is an optional short reason such as ``"no_address"``.
     """
-
-    def __init__(
-        self, message: str = "", *, channel: str | None = None, log_id: str | None = None, code: str | None = None
-    ):
-        super().__init__(message)
-        self.message = message
-        self.channel = channel
-        self.log_id = log_id
-        self.code = code
-
-    __str__ = ChannelError.__str__
 
 
 class MessageExpiredError(FatalChannelDeliveryError):
