@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 COMPARE_BRANCH ?= main
-REQUIREMENTS := base test quality doc dev
+REQUIREMENTS := base celery test quality doc dev
 
 help: ## list the targets and what each one does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \

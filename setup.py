@@ -49,7 +49,7 @@ setup(
     extras_require={
         "sailthru": ["sailthru-client"],
         "newrelic": ["newrelic"],
-        "celery": ["celery"],
+        "celery": ["celery>=5.3"],
     },
     entry_points={
         "openedx.ace.channel": [

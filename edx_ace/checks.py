@@ -281,3 +281,81 @@ def check_setting_values(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+# The cache backends whose entries one worker process cannot see from another, or that
+# keep nothing at all.
+_UNSHARED_CACHE_BACKENDS = {
+    "django.core.cache.backends.locmem.LocMemCache": "keeps entries in each process's own memory",
+    "django.core.cache.backends.dummy.DummyCache": "keeps nothing",
+}
+
+
+def _celery_configured() -> bool:
+    # Celery's Django integration reads the settings named CELERY_*, so one of them shows
+    # that this project runs Celery workers.
+    return any(name.startswith("CELERY_") for name in dir(settings))
+
+
+@register("edx_ace")
+def check_celery_settings(app_configs=None, **kwargs):
+    """Check the settings of the Celery task (``edx_ace.tasks``) and of its delivery records."""
+    messages: list[CheckMessage] = []
+    alias = conf.get("ACE_DELIVERY_RECORD_CACHE")
+    caches_setting = getattr(settings, "CACHES", {})
+    if alias not in caches_setting:
+        messages.append(
+            Error(
+                f"ACE_DELIVERY_RECORD_CACHE is {alias!r}, which is not an alias in CACHES "
+                f"({', '.join(sorted(caches_setting)) or 'none'}).",
+                hint="Set ACE_DELIVERY_RECORD_CACHE to one of the CACHES aliases, or add that alias to CACHES.",
+                id="edx_ace.E160",
+            )
+        )
+    elif _celery_configured():
+        backend = caches_setting[alias].get("BACKEND", "")
+        if backend in _UNSHARED_CACHE_BACKENDS:
+            messages.append(
+                Warning(
+                    f"The delivery records cache {alias!r} uses {backend}, which "
+                    f"{_UNSHARED_CACHE_BACKENDS[backend]}, so a Celery task redelivered to another worker "
+                    "process can send a message again.",
+                    hint="Point ACE_DELIVERY_RECORD_CACHE at a cache shared by every worker, such as Redis "
+                    "or Memcached. The warning appears because a CELERY_* setting exists; silence it if ACE "
+                    "does not run in Celery workers.",
+                    id="edx_ace.W160",
+                )
+            )
+
+    timeout = conf.get("ACE_DELIVERY_RECORD_TIMEOUT")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        messages.append(
+            Error(
+                f"ACE_DELIVERY_RECORD_TIMEOUT must be a positive number of seconds, got {timeout!r}.",
+                hint="Set it to at least the longest time a message's task may still run, for example "
+                "7 * 24 * 60 * 60 for a week.",
+                id="edx_ace.E161",
+            )
+        )
+
+    task_name = conf.get("ACE_CELERY_TASK_NAME")
+    if not isinstance(task_name, str) or not task_name:
+        messages.append(
+            Error(
+                f"ACE_CELERY_TASK_NAME must be a non-empty str, got {task_name!r}.",
+                hint='Remove the setting to use "edx_ace.tasks.send_message", or set another task name.',
+                id="edx_ace.E162",
+            )
+        )
+
+    for setting in ("ACE_CELERY_QUEUE", "ACE_CELERY_ROUTING_KEY"):
+        value = conf.get(setting)
+        if value is not None and (not isinstance(value, str) or not value):
+            messages.append(
+                Error(
+                    f"{setting} must be a non-empty str or None, got {value!r}.",
+                    hint=f'Set {setting} to a name such as "edx_ace", or remove it to leave routing to Celery.',
+                    id="edx_ace.E163",
+                )
+            )
+    return messages

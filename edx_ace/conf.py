@@ -67,6 +67,28 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         None,
         "Name of the enabled push channel that sends messages when several push channels are enabled.",
     ),
+    "ACE_CELERY_TASK_NAME": (
+        "edx_ace.tasks.send_message",
+        "Name of the Celery task that sends one message; read once, when edx_ace.tasks is imported.",
+    ),
+    "ACE_CELERY_QUEUE": (
+        None,
+        "Queue that edx_ace.tasks sends its tasks to; None leaves the choice to Celery's task_routes "
+        "and task_default_queue.",
+    ),
+    "ACE_CELERY_ROUTING_KEY": (
+        None,
+        "Routing key of the tasks that edx_ace.tasks sends; None leaves it to Celery's routing.",
+    ),
+    "ACE_DELIVERY_RECORD_CACHE": (
+        "default",
+        "Alias in CACHES of the cache that records which channel types delivered each message, "
+        "so a redelivered task does not send them again.",
+    ),
+    "ACE_DELIVERY_RECORD_TIMEOUT": (
+        7 * 24 * 60 * 60,
+        "Seconds a delivery record is kept; it must outlast every redelivery or retry of the message's task.",
+    ),
 }
 
 #: The longest time one ``ace.send()`` waits for retries of one channel, in seconds,

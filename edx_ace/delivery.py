@@ -89,7 +89,9 @@ def deliver_to_channel(
     Deliver a rendered message through ``channel``, retrying recoverable failures.
 
     With ``wait_for_retries`` false, a recoverable failure is raised to the caller instead
-    of waited for, so a task queue can schedule the retry.
+    of waited for, so a task queue can schedule the retry. The five-minute cap on waiting
+    then does not apply: only the message's own ``expiration_time`` ends the attempts, and
+    the caller bounds retries of a message that has none.
 
     Raises:
         MessageExpiredError: the message expired, or its next attempt would come too late.
@@ -98,7 +100,7 @@ def deliver_to_channel(
     """
     logger = message.get_message_specific_logger(log)
     start = get_current_time()
-    deadline = retry_deadline(message, start)
+    deadline = retry_deadline(message, start) if wait_for_retries else message.expiration_time
     attempt = 0
 
     while True:
@@ -116,7 +118,7 @@ def deliver_to_channel(
             return channel.deliver(message, rendered_message)
         except RecoverableChannelDeliveryError as error:
             next_attempt_time = error.next_attempt_time
-            if next_attempt_time > deadline:
+            if deadline is not None and next_attempt_time > deadline:
                 raise MessageExpiredError(
                     f"gave up after {attempt} attempt(s), because the channel asked to wait until "
                     f"{next_attempt_time.isoformat()}, past the retry deadline {deadline.isoformat()} "
