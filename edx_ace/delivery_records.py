@@ -3,7 +3,7 @@ Records of which channel types delivered a message, kept in a Django cache.
 
 A task queue that redelivers a task (because the worker died before acknowledging it)
 reads these records to skip the channel types that already delivered the message. A
-record is keyed by the message's ``uuid`` and the channel type, so it holds across
+record is keyed by the message's ``uuid`` and the channel type, so it stays valid across
 retries and redeliveries of the same message.
 
 The setting ``ACE_DELIVERY_RECORD_CACHE`` names the cache alias and
@@ -56,7 +56,7 @@ def record_delivery(message: Message, channel_type: ChannelType, channel_name: s
     """
     Record that ``channel_name`` delivered ``message`` over ``channel_type``.
 
-    The record's value is the channel name, so an operator reading the cache sees which
+    The record's value is the channel name, so an operator reading the cache can tell which
     channel delivered.
     """
     record_cache().set(

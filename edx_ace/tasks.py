@@ -45,7 +45,7 @@ TASK_NAME = conf.get("ACE_CELERY_TASK_NAME")
     bind=True,
     name=TASK_NAME,
     # Acknowledge after the task returns, and put the task back when its worker process
-    # dies, so a crash never loses a message.
+    # dies, so a worker crash does not lose the message.
     acks_late=True,
     reject_on_worker_lost=True,
     # Retries are bounded by the message's expiration, not by a count.
@@ -132,9 +132,9 @@ def enqueue(msg: Message, *, limit_to_channels: Iterable[ChannelType] | None = N
     Enqueue ``msg`` for a Celery worker to send: the task queue's counterpart of ``ace.send(msg)``.
 
     ``limit_to_channels`` narrows the channel types as in ``ace.send()``. ``app`` is the
-    Celery app to send through (the current app by default), and ``options`` go to
-    ``apply_async()`` (for example ``countdown`` or ``priority``); they override the queue
-    and routing key settings.
+    Celery app to send through (the current app by default). ``options`` go to
+    ``apply_async()`` (for example ``countdown`` or ``priority``), and a ``queue`` or
+    ``routing_key`` among them overrides the settings.
 
     Returns:
         The ``AsyncResult`` of the task.

@@ -90,7 +90,7 @@ def push_renderer(monkeypatch):
 
 
 def rate_limited(clock, seconds, advance=0):
-    """Return a script step that moves the clock by ``advance`` seconds, then asks to retry after ``seconds``."""
+    """Return a script step that moves the clock by ``advance`` seconds, then raises a rate limit that allows a retry after ``seconds``."""
 
     def step():
         clock.now += datetime.timedelta(seconds=advance)

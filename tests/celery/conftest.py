@@ -30,7 +30,7 @@ STOP_TIMEOUT = 30
 REDIS_SERVER = shutil.which("redis-server")
 
 
-def wait_until(condition, timeout, interval=0.1, what="the condition"):
+def wait_until(condition, timeout, interval=0.1, description="the condition"):
     """Poll ``condition`` until it returns a true value, and fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -38,7 +38,7 @@ def wait_until(condition, timeout, interval=0.1, what="the condition"):
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+            pytest.fail(f"timed out after {timeout} s waiting for {description}")
         time.sleep(interval)
 
 
@@ -68,7 +68,7 @@ class RedisServer:
         self.log = open(self.directory / "redis.log", "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         client = self.client()
-        wait_until(lambda: self._answers(client), START_TIMEOUT, what=f"redis-server on port {self.port}")
+        wait_until(lambda: self._answers(client), START_TIMEOUT, description=f"redis-server on port {self.port}")
         return self
 
     def client(self, db: int = 0) -> redis.Redis:
@@ -141,7 +141,7 @@ class Worker:
                 pytest.fail(f"the worker exited with {self.process.returncode}:\n{self.output()}")
             return " ready." in self.output()
 
-        wait_until(ready, START_TIMEOUT, interval=0.2, what="the Celery worker to be ready")
+        wait_until(ready, START_TIMEOUT, interval=0.2, description="the Celery worker to be ready")
 
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

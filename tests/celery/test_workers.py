@@ -69,7 +69,7 @@ def wait_for_batch(smtp_server, redis_server, timeout) -> collections.Counter:
     def done():
         return sum(arrivals(smtp_server).values()) >= MESSAGES and broker_is_empty(redis_server)
 
-    wait_until(done, timeout, interval=0.2, what=f"{MESSAGES} emails and an empty queue")
+    wait_until(done, timeout, interval=0.2, description=f"{MESSAGES} emails and an empty queue")
     return arrivals(smtp_server)
 
 
@@ -93,7 +93,9 @@ def test_killed_worker_loses_nothing(client_app, start_worker, smtp_server, redi
     first = start_worker("ace-killed")
     addresses = enqueue_batch(client_app)
     wait_until(
-        lambda: sum(arrivals(smtp_server).values()) >= MESSAGES // 4, DELIVERY_TIMEOUT, what="a quarter of the batch"
+        lambda: sum(arrivals(smtp_server).values()) >= MESSAGES // 4,
+        DELIVERY_TIMEOUT,
+        description="a quarter of the batch",
     )
 
     first.kill()

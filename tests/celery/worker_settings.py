@@ -24,11 +24,12 @@ EMAIL_HOST = "127.0.0.1"
 EMAIL_PORT = int(os.environ["ACE_TEST_SMTP_PORT"])
 EMAIL_TIMEOUT = 10
 
-ACE_ENABLED_CHANNELS = ["first_try_rate_limited_email"]
+# The benchmark (bench/celery_workers.py) picks the plain django_email channel instead.
+ACE_ENABLED_CHANNELS = [os.environ.get("ACE_TEST_CHANNEL", "first_try_rate_limited_email")]
 ACE_CELERY_QUEUE = os.environ["ACE_TEST_QUEUE"]
 
 CELERY_BROKER_URL = f"{REDIS_URL}/0"
-# Each worker process reserves one task at a time, so a killed worker holds few.
+# Each worker process reserves one task at a time, so a killed worker has few reserved tasks.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
