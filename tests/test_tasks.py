@@ -45,6 +45,13 @@ class FailingFirstReadCache(LocMemCache):
         return super().get_many(keys, version=version)
 
 
+class FailingWriteCache(LocMemCache):
+    """A local-memory cache whose writes raise, like a cache server that went down after the read."""
+
+    def set(self, key, value, timeout=None, version=None):
+        raise ConnectionError("cache server unreachable")
+
+
 @pytest.fixture
 def eager_app():
     """A Celery app that runs tasks in the calling thread, with its retries."""
@@ -296,6 +303,48 @@ def test_unreadable_records_retry_later(eager_app, task_clock, cleanups, retries
     assert len(email.attempts) == 1
 
 
+def test_unwritable_record_logged_not_retried(eager_app, task_clock, cleanups, retries, settings, caplog):
+    """A message that went out is not retried when its record cannot be written; the failure is logged."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "broken": {"BACKEND": "tests.test_tasks.FailingWriteCache", "LOCATION": "broken"},
+    }
+    settings.ACE_DELIVERY_RECORD_CACHE = "broken"
+    email = ScriptedChannel()
+    patch_channels(cleanups, [email])
+    msg = make_message()
+
+    with caplog.at_level(logging.ERROR, logger="edx_ace.tasks"):
+        result = tasks.enqueue(msg)
+
+    assert result.get() == {"email": "delivered"}
+    assert retries == []
+    assert len(email.attempts) == 1
+    assert "Delivered over scripted, but the delivery record could not be written" in caplog.text
+    assert msg.log_id in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"channel_types": "email"}, "channel_types must be a list of channel type values"),
+        ({"retry_until": "2026-12-04T12:00:00"}, "has no UTC offset"),
+        ({"retry_until": "next week"}, "Invalid isoformat string"),
+    ],
+)
+def test_bad_task_arguments_dropped(eager_app, cleanups, retries, caplog, kwargs, reason):
+    email = ScriptedChannel()
+    patch_channels(cleanups, [email])
+
+    with caplog.at_level(logging.ERROR, logger="edx_ace.tasks"):
+        result = tasks.send_message_task.apply(args=(str(make_message()),), kwargs=kwargs)
+
+    assert result.get() is None
+    assert retries == []
+    assert email.attempts == []
+    assert reason in caplog.text
+
+
 def test_enqueue_limits_channel_types(eager_app, task_clock, cleanups, push_renderer):
     email = ScriptedChannel()
     push = ScriptedChannel(channel_type=ChannelType.PUSH, name="push")
@@ -315,6 +364,11 @@ def test_enqueue_rejects_non_message(eager_app):
 def test_enqueue_rejects_single_channel_type(eager_app):
     with pytest.raises(TypeError, match="wrap it in a list"):
         tasks.enqueue(make_message(), limit_to_channels=ChannelType.EMAIL)
+
+
+def test_enqueue_rejects_non_channel_type(eager_app):
+    with pytest.raises(TypeError, match="limit_to_channels contains 'email' \\(str\\)"):
+        tasks.enqueue(make_message(), limit_to_channels=["email"])
 
 
 def test_fan_out_personalizes_each_recipient(eager_app, task_clock, cleanups):
