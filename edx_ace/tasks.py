@@ -24,6 +24,7 @@ from typing import Any
 from celery import current_app, shared_task
 
 from edx_ace import ace, conf, delivery_records
+from edx_ace import channel as channel_module
 from edx_ace.channel import ChannelType
 from edx_ace.message import Message, MessageType
 from edx_ace.recipient import Recipient
@@ -52,17 +53,21 @@ TASK_NAME = conf.get("ACE_CELERY_TASK_NAME")
     max_retries=None,
     ignore_result=True,
 )
-def send_message_task(self, message_json, channel_types=None, retry_until=None) -> dict[str, str] | None:
+def send_message_task(
+    self, message_json, channel_types=None, retry_until=None, channel_names=None
+) -> dict[str, str] | None:
     """
     Send the message whose JSON string is ``message_json`` and retry deferred channel types.
 
     Args:
         message_json: ``str(msg)`` of a :class:`~edx_ace.message.Message`.
         channel_types: Values of the :class:`~edx_ace.channel.ChannelType` members to send
-            over, or ``None`` for every channel type the policies allow.
+            over. With ``channel_names`` it is the ``limit_to_channels`` of ``ace.send()``;
+            when both are ``None``, every channel type the policies allow is used.
         retry_until: For a message without ``expiration_time``, the ISO 8601 time after
             which no retry is scheduled. The first run sets it to the current time plus
             ``ACE_DEFAULT_EXPIRATION_DELAY`` seconds.
+        channel_names: Names of the channels that may be used, as in ``limit_to_channels``.
 
     Returns:
         The status of each channel type that was tried, by channel type value, or ``None``
@@ -78,7 +83,7 @@ def send_message_task(self, message_json, channel_types=None, retry_until=None) 
 
     logger = msg.get_message_specific_logger(log)
     try:
-        requested = _channel_types_from_values(channel_types)
+        limit = _TaskLimit(channel_types, channel_names)
         deadline = _deadline(msg, retry_until)
     except (TypeError, ValueError) as error:
         logger.error("Task %s has invalid arguments, so it is dropped: %s", task_id, error)
@@ -90,23 +95,29 @@ def send_message_task(self, message_json, channel_types=None, retry_until=None) 
         return None
 
     try:
-        delivered = delivery_records.delivered_channel_types(msg, requested)
+        delivered = delivery_records.delivered_channel_types(msg, limit.channel_types)
     except Exception:
         logger.exception(
             "Task %s: the delivery records could not be read, so the task is retried in %d s",
             task_id,
             RECORD_READ_RETRY_SECONDS,
         )
-        return _retry(self, msg, requested, deadline, RECORD_READ_RETRY_SECONDS)
+        return _retry(self, msg, limit.channel_types, deadline, RECORD_READ_RETRY_SECONDS)
 
     if delivered:
         names = ", ".join(sorted(channel_type.value for channel_type in delivered))
         logger.info("Task %s: already delivered over %s, so not sent there again", task_id, names)
-    remaining = requested - delivered
+    remaining = limit.channel_types - delivered
     if not remaining:
         return None
 
-    result = ace.send_message(msg, limit_to_channels=remaining, wait_for_retries=False)
+    try:
+        result = ace.send_message(msg, limit_to_channels=limit.narrowed_to(remaining), wait_for_retries=False)
+    except TypeError as error:
+        # send_message() raises TypeError only for an invalid limit, such as a channel name
+        # that no installed channel has. The same arguments would fail again.
+        logger.error("Task %s has invalid arguments, so it is dropped: %s", task_id, error)
+        return None
     _record_deliveries(msg, result, logger)
 
     deferred = [outcome for outcome in result if outcome.status is DeliveryStatus.DEFERRED]
@@ -127,27 +138,32 @@ def send_message_task(self, message_json, channel_types=None, retry_until=None) 
     return _retry(self, msg, {outcome.channel_type for outcome in deferred}, deadline, countdown)
 
 
-def enqueue(msg: Message, *, limit_to_channels: Iterable[ChannelType] | None = None, app=None, **options):
+def enqueue(msg: Message, *, limit_to_channels: Iterable[ChannelType | str] | None = None, app=None, **options):
     """
     Enqueue ``msg`` for a Celery worker to send: the task queue's counterpart of ``ace.send(msg)``.
 
-    ``limit_to_channels`` narrows the channel types as in ``ace.send()``. ``app`` is the
-    Celery app to send through (the current app by default). ``options`` go to
-    ``apply_async()`` (for example ``countdown`` or ``priority``), and a ``queue`` or
-    ``routing_key`` among them overrides the settings.
+    ``limit_to_channels`` (channel types and channel names) narrows the channel types as
+    in ``ace.send()``. ``app`` is the Celery app to send through (the current app by
+    default). ``options`` go to ``apply_async()`` (for example ``countdown`` or
+    ``priority``), and a ``queue`` or ``routing_key`` among them overrides the settings.
 
     Returns:
         The ``AsyncResult`` of the task.
 
     Raises:
-        TypeError: ``msg`` is not a Message, or a context value cannot be written to JSON.
+        TypeError: ``msg`` is not a Message, ``limit_to_channels`` contains something other
+            than ChannelType values and channel names, or a context value cannot be written to JSON.
     """
     if not isinstance(msg, Message):
         raise TypeError(f"enqueue() takes an edx_ace.Message, got {type(msg).__name__} ({msg!r:.80})")
 
     kwargs = {}
     if limit_to_channels is not None:
-        kwargs["channel_types"] = sorted(channel_type.value for channel_type in _channel_type_set(limit_to_channels))
+        # The same check as ace.send(), so an unknown channel name fails here and not in a
+        # worker. A single value reaches it unchanged and raises there.
+        limit = limit_to_channels if isinstance(limit_to_channels, ChannelType | str) else list(limit_to_channels)
+        ace._check_limit(limit)
+        kwargs = _limit_kwargs(list(limit))
 
     task = task_for_app(app)
     return task.apply_async(args=(str(msg),), kwargs=kwargs, **{**routing_options(), **options})
@@ -159,7 +175,7 @@ def enqueue_for_recipients(
     *,
     language: str | None = None,
     user_context: dict[str, Any] | None = None,
-    limit_to_channels: Iterable[ChannelType] | None = None,
+    limit_to_channels: Iterable[ChannelType | str] | None = None,
     app=None,
 ) -> int:
     """
@@ -177,7 +193,10 @@ def enqueue_for_recipients(
         TypeError: an item is neither a Recipient nor a three-item tuple; the messages
             before it are already enqueued.
     """
-    limit = None if limit_to_channels is None else _channel_type_set(limit_to_channels)
+    limit = limit_to_channels
+    if limit_to_channels is not None and not isinstance(limit_to_channels, ChannelType | str):
+        # A generator of channels would be used up by the first message.
+        limit = list(limit_to_channels)
     app = app or current_app
     count = 0
     for item in recipients:
@@ -247,29 +266,59 @@ def _deadline(msg: Message, retry_until: str | None) -> datetime.datetime:
     return get_current_time() + datetime.timedelta(seconds=conf.get("ACE_DEFAULT_EXPIRATION_DELAY"))
 
 
-def _channel_types_from_values(values) -> set[ChannelType]:
+class _TaskLimit:
+    """The ``limit_to_channels`` of a task, rebuilt from its ``channel_types`` and ``channel_names``."""
+
+    def __init__(self, channel_type_values, channel_names):
+        self.unlimited = channel_type_values is None and channel_names is None
+        self.types = {ChannelType(value) for value in _string_list("channel_types", channel_type_values)}
+        self.names = set(_string_list("channel_names", channel_names))
+        self.type_of_name: dict[str, ChannelType] = {
+            channel.channel_name: channel.channel_type
+            for channel in channel_module.enabled_channels()
+            if channel.channel_name in self.names and channel.channel_type is not None
+        }
+
+    @property
+    def channel_types(self) -> set[ChannelType]:
+        """The channel types this task may send over, before the delivery records are read."""
+        if self.unlimited:
+            return set(ChannelType)
+        return self.types | set(self.type_of_name.values())
+
+    def narrowed_to(self, channel_types: set[ChannelType]) -> list[ChannelType | str]:
+        """Return the ``limit_to_channels`` for ``ace.send_message()`` that leaves out every other channel type."""
+        kept: list[ChannelType | str] = []
+        if self.unlimited:
+            ordered = sorted(channel_types, key=lambda channel_type: channel_type.value)
+            kept.extend(ordered)
+            return kept
+        kept.extend(channel_type for channel_type in self.types if channel_type in channel_types)
+        kept_names = [name for name, channel_type in self.type_of_name.items() if channel_type in channel_types]
+        kept.extend(sorted(kept_names))
+        # A name without an enabled channel selects nothing, but ace.send_message() still
+        # checks that some installed channel has it.
+        kept.extend(sorted(self.names - set(self.type_of_name)))
+        return kept
+
+
+def _string_list(argument: str, values) -> list[str]:
     if values is None:
-        return set(ChannelType)
-    if isinstance(values, str) or not isinstance(values, list | tuple):
-        raise TypeError(f"channel_types must be a list of channel type values such as 'email', got {values!r}")
-    return {ChannelType(value) for value in values}
+        return []
+    if (
+        isinstance(values, str)
+        or not isinstance(values, list | tuple)
+        or not all(isinstance(value, str) for value in values)
+    ):
+        raise TypeError(f"{argument} must be a list of str, got {values!r}")
+    return list(values)
 
 
-def _channel_type_set(limit_to_channels: Iterable[ChannelType]) -> set[ChannelType]:
-    if isinstance(limit_to_channels, ChannelType | str):
-        raise TypeError(
-            f"limit_to_channels must be a list of ChannelType values, got the single value {limit_to_channels!r}; "
-            "wrap it in a list"
-        )
-    channel_types = set()
-    for entry in limit_to_channels:
-        if not isinstance(entry, ChannelType):
-            raise TypeError(
-                f"limit_to_channels contains {entry!r} ({type(entry).__name__}); use ChannelType values such as "
-                "ChannelType.EMAIL"
-            )
-        channel_types.add(entry)
-    return channel_types
+def _limit_kwargs(limit_to_channels: list[ChannelType | str]) -> dict[str, list[str]]:
+    """Split a ``limit_to_channels`` that ``ace._check_limit()`` accepted into the task's JSON arguments."""
+    types = {entry.value for entry in limit_to_channels if isinstance(entry, ChannelType)}
+    names = {entry for entry in limit_to_channels if isinstance(entry, str)}
+    return {"channel_types": sorted(types), "channel_names": sorted(names)}
 
 
 def _unpack_recipient(item, language, user_context):

@@ -327,7 +327,8 @@ def test_unwritable_record_logged_not_retried(eager_app, task_clock, cleanups, r
 @pytest.mark.parametrize(
     ("kwargs", "reason"),
     [
-        ({"channel_types": "email"}, "channel_types must be a list of channel type values"),
+        ({"channel_types": "email"}, "channel_types must be a list of str, got 'email'"),
+        ({"channel_names": [1]}, "channel_names must be a list of str, got [1]"),
         ({"retry_until": "2026-12-04T12:00:00"}, "has no UTC offset"),
         ({"retry_until": "next week"}, "Invalid isoformat string"),
     ],
@@ -367,8 +368,58 @@ def test_enqueue_rejects_single_channel_type(eager_app):
 
 
 def test_enqueue_rejects_non_channel_type(eager_app):
-    with pytest.raises(TypeError, match="limit_to_channels contains 'email' \\(str\\)"):
-        tasks.enqueue(make_message(), limit_to_channels=["email"])
+    with pytest.raises(TypeError, match="limit_to_channels contains 42 \\(int\\)"):
+        tasks.enqueue(make_message(), limit_to_channels=[42])
+
+
+def test_enqueue_rejects_unknown_channel_name(eager_app, cleanups):
+    patch_channels(cleanups, [ScriptedChannel()])
+
+    with pytest.raises(TypeError, match="limit_to_channels contains 'fax_machine'"):
+        tasks.enqueue(make_message(), limit_to_channels=["fax_machine"])
+
+
+def test_task_with_unknown_channel_name_dropped(eager_app, cleanups, retries, caplog):
+    """A task whose channel name no worker knows is logged and dropped, like any invalid argument."""
+    email = ScriptedChannel()
+    patch_channels(cleanups, [email])
+
+    with caplog.at_level(logging.ERROR, logger="edx_ace.tasks"):
+        result = tasks.send_message_task.apply(
+            args=(str(make_message()),), kwargs={"channel_types": ["email"], "channel_names": ["fax_machine"]}
+        )
+
+    assert result.get() is None
+    assert retries == []
+    assert email.attempts == []
+    assert "has invalid arguments, so it is dropped" in caplog.text
+    assert "fax_machine" in caplog.text
+
+
+def test_enqueue_limits_by_channel_name(eager_app, task_clock, cleanups, push_renderer):
+    """A channel name in limit_to_channels reaches the worker, as in ace.send()."""
+    email = ScriptedChannel()
+    push = ScriptedChannel(channel_type=ChannelType.PUSH, name="push")
+    patch_channels(cleanups, [email, push])
+
+    result = tasks.enqueue(make_message(), limit_to_channels=["push"])
+
+    assert result.get() == {"push": "delivered"}
+    assert email.attempts == []
+    assert len(push.attempts) == 1
+
+
+def test_channel_name_of_delivered_type_skipped(eager_app, task_clock, cleanups):
+    """A channel name does not bring back a channel type that already delivered."""
+    email = ScriptedChannel()
+    patch_channels(cleanups, [email])
+    msg = make_message()
+    delivery_records.record_delivery(msg, ChannelType.EMAIL, "scripted")
+
+    result = tasks.enqueue(msg, limit_to_channels=["scripted", ChannelType.PUSH])
+
+    assert result.get() == {}
+    assert email.attempts == []
 
 
 def test_fan_out_personalizes_each_recipient(eager_app, task_clock, cleanups):
