@@ -8,8 +8,8 @@ retried with a countdown until the channel's ``next_attempt_time``, for the chan
 that were deferred only, and gives up when the message expires.
 
 The task is acknowledged late, after it returns, so a worker that dies loses nothing: the
-broker hands the task to another worker. Before the task returns it records each channel
-type that delivered (``edx_ace.delivery_records``), and a redelivered task skips those.
+broker hands the task to another worker. Right after each delivery, the task records the
+channel type (``edx_ace.delivery_records``), and a redelivered task skips it.
 
 This module needs the ``celery`` extra. ``import edx_ace`` never imports Celery.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from celery import current_app, shared_task
@@ -29,6 +30,7 @@ from edx_ace.channel import ChannelType
 from edx_ace.message import Message, MessageType
 from edx_ace.recipient import Recipient
 from edx_ace.result import DeliveryStatus, SendResult
+from edx_ace.signals import ACE_MESSAGE_SENT
 from edx_ace.utils.date import get_current_time
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,37 @@ RECORD_READ_RETRY_SECONDS = 10
 # read at import time. Workers import this module after Django's setup, through
 # ``app.autodiscover_tasks()`` or an explicit import.
 TASK_NAME = conf.get("ACE_CELERY_TASK_NAME")
+
+
+class _Delivering:
+    """The message that a task sends in the current context, and the channel types recorded for it so far."""
+
+    def __init__(self, msg: Message):
+        self.msg = msg
+        self.recorded: set[ChannelType] = set()
+
+
+_delivering: ContextVar[_Delivering | None] = ContextVar("edx_ace_tasks_delivering", default=None)
+
+
+def _record_on_sent(sender, channel_name=None, channel_type=None, message=None, **kwargs) -> None:
+    """
+    Record a delivery of the task's message as soon as ``ACE_MESSAGE_SENT`` reports it.
+
+    Writing the record here, before the pipeline goes on to the next channel type, keeps
+    the crash window to the time between the transport's acceptance and this write.
+    Deliveries outside a task, or of another message, are ignored.
+    """
+    current = _delivering.get()
+    if current is None or message is None or message.get("uuid") != str(current.msg.uuid):
+        return
+
+    delivered_type = ChannelType(channel_type)
+    delivery_records.record_delivery(current.msg, delivered_type, channel_name)
+    current.recorded.add(delivered_type)
+
+
+ACE_MESSAGE_SENT.connect(_record_on_sent, dispatch_uid="edx_ace.tasks.record_on_sent")
 
 
 @shared_task(
@@ -111,6 +144,8 @@ def send_message_task(
     if not remaining:
         return None
 
+    delivering = _Delivering(msg)
+    token = _delivering.set(delivering)
     try:
         result = ace.send_message(msg, limit_to_channels=limit.narrowed_to(remaining), wait_for_retries=False)
     except TypeError as error:
@@ -118,7 +153,9 @@ def send_message_task(
         # that no installed channel has. The same arguments would fail again.
         logger.error("Task %s has invalid arguments, so it is dropped: %s", task_id, error)
         return None
-    _record_deliveries(msg, result, logger)
+    finally:
+        _delivering.reset(token)
+    _record_deliveries(msg, result, delivering.recorded, logger)
 
     deferred = [outcome for outcome in result if outcome.status is DeliveryStatus.DEFERRED]
     if not deferred:
@@ -235,9 +272,10 @@ def _retry(task, msg: Message, channel_types: set[ChannelType], deadline: dateti
     raise task.retry(kwargs=kwargs, countdown=countdown, **routing_options())
 
 
-def _record_deliveries(msg: Message, result: SendResult, logger) -> None:
+def _record_deliveries(msg: Message, result: SendResult, recorded: set[ChannelType], logger) -> None:
+    """Write the records that ``_record_on_sent()`` did not, for example because its write failed."""
     for outcome in result:
-        if not outcome.delivered:
+        if not outcome.delivered or outcome.channel_type in recorded:
             continue
         try:
             delivery_records.record_delivery(msg, outcome.channel_type, outcome.channel_name)

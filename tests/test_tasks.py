@@ -16,7 +16,7 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from kombu import Exchange, Queue
 
-from edx_ace import delivery_records, presentation, tasks
+from edx_ace import ace, delivery_records, presentation, tasks
 from edx_ace.channel import ChannelType
 from edx_ace.errors import RecoverableChannelDeliveryError
 from edx_ace.message import Message, MessageType
@@ -222,6 +222,35 @@ def test_delivered_channel_not_repeated(eager_app, task_clock, cleanups, push_re
     assert len(push.attempts) == 1
 
 
+def test_record_written_before_next_channel(eager_app, task_clock, cleanups, push_renderer):
+    """The email record exists when the push channel is tried, before the pipeline ends."""
+    msg = make_message()
+    seen_by_push = []
+
+    def push_step():
+        seen_by_push.append(delivery_records.delivered_channel_types(msg))
+        return "pushed"
+
+    email = ScriptedChannel()
+    push = ScriptedChannel(channel_type=ChannelType.PUSH, name="push", script=[push_step])
+    patch_channels(cleanups, [email, push])
+
+    tasks.enqueue(msg)
+
+    assert seen_by_push == [{ChannelType.EMAIL}]
+    assert delivery_records.delivered_channel_types(msg) == {ChannelType.EMAIL, ChannelType.PUSH}
+
+
+def test_plain_send_writes_no_record(cleanups):
+    """Outside a task, ACE_MESSAGE_SENT leaves the delivery records alone."""
+    patch_channels(cleanups, [ScriptedChannel()])
+    msg = make_message()
+
+    ace.send(msg)
+
+    assert delivery_records.delivered_channel_types(msg) == set()
+
+
 def test_same_message_enqueued_twice_sent_once(eager_app, task_clock, cleanups):
     email = ScriptedChannel()
     patch_channels(cleanups, [email])
@@ -314,12 +343,13 @@ def test_unwritable_record_logged_not_retried(eager_app, task_clock, cleanups, r
     patch_channels(cleanups, [email])
     msg = make_message()
 
-    with caplog.at_level(logging.ERROR, logger="edx_ace.tasks"):
+    with caplog.at_level(logging.ERROR):
         result = tasks.enqueue(msg)
 
     assert result.get() == {"email": "delivered"}
     assert retries == []
     assert len(email.attempts) == 1
+    assert "A receiver of ACE_MESSAGE_SENT" in caplog.text
     assert "Delivered over scripted, but the delivery record could not be written" in caplog.text
     assert msg.log_id in caplog.text
 
@@ -435,6 +465,7 @@ def test_fan_out_personalizes_each_recipient(eager_app, task_clock, cleanups):
         iter([ada, (bob, "es", {"name": "Bob"})]),
         language="en",
         user_context={"name": "Ada"},
+        limit_to_channels=(channel_type for channel_type in [ChannelType.EMAIL]),
     )
 
     assert count == 2

@@ -65,11 +65,24 @@ def broker_is_empty(redis_server) -> bool:
     return client.llen(QUEUE) == 0 and client.hlen("unacked") == 0
 
 
+def broker_state(redis_server) -> str:
+    """Describe the queue and the reserved tasks, for a failure message."""
+    client = redis_server.client()
+    return (
+        f"{client.llen(QUEUE)} task(s) queued, {client.hlen('unacked')} reserved, "
+        f"restore lock {'held' if client.exists('unacked_mutex') else 'free'}"
+    )
+
+
 def wait_for_batch(smtp_server, redis_server, timeout) -> collections.Counter:
     def done():
         return sum(arrivals(smtp_server).values()) >= MESSAGES and broker_is_empty(redis_server)
 
-    wait_until(done, timeout, interval=0.2, description=f"{MESSAGES} emails and an empty queue")
+    try:
+        wait_until(done, timeout, interval=0.2, description=f"{MESSAGES} emails and an empty queue")
+    except pytest.fail.Exception as error:
+        count = sum(arrivals(smtp_server).values())
+        pytest.fail(f"{error}: {count} emails arrived; {broker_state(redis_server)}")
     return arrivals(smtp_server)
 
 

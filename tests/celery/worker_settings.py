@@ -38,5 +38,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 10,
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
+    # Kombu takes a lock in Redis for each sweep. A worker killed during a sweep leaves the
+    # lock behind, which blocks the next worker's sweeps until it expires (5 minutes by default).
+    "unacked_mutex_expire": 5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
