@@ -326,18 +326,18 @@ class _TaskLimit:
 
     def narrowed_to(self, channel_types: set[ChannelType]) -> list[ChannelType | str]:
         """Return the ``limit_to_channels`` for ``ace.send_message()`` that leaves out every other channel type."""
-        kept: list[ChannelType | str] = []
+        narrowed: list[ChannelType | str] = []
         if self.unlimited:
             ordered = sorted(channel_types, key=lambda channel_type: channel_type.value)
-            kept.extend(ordered)
-            return kept
-        kept.extend(channel_type for channel_type in self.types if channel_type in channel_types)
-        kept_names = [name for name, channel_type in self.type_of_name.items() if channel_type in channel_types]
-        kept.extend(sorted(kept_names))
+            narrowed.extend(ordered)
+            return narrowed
+        narrowed.extend(channel_type for channel_type in self.types if channel_type in channel_types)
+        enabled_names = [name for name, channel_type in self.type_of_name.items() if channel_type in channel_types]
+        narrowed.extend(sorted(enabled_names))
         # A name without an enabled channel selects nothing, but ace.send_message() still
         # checks that some installed channel has it.
-        kept.extend(sorted(self.names - set(self.type_of_name)))
-        return kept
+        narrowed.extend(sorted(self.names - set(self.type_of_name)))
+        return narrowed
 
 
 def _string_list(argument: str, values) -> list[str]:

@@ -410,7 +410,7 @@ def test_enqueue_rejects_unknown_channel_name(eager_app, cleanups):
 
 
 def test_task_with_unknown_channel_name_dropped(eager_app, cleanups, retries, caplog):
-    """A task whose channel name no worker knows is logged and dropped, like any invalid argument."""
+    """A task with a channel name that no installed channel has is logged and dropped."""
     email = ScriptedChannel()
     patch_channels(cleanups, [email])
 
