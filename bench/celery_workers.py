@@ -3,7 +3,7 @@ Messages per second through Celery workers of 1 and 2 processes.
 
 Run from the repository root, after ``make test`` built the virtualenv::
 
-    .venv/bin/python bench/celery_workers.py [--messages 1000] [--repeats 3]
+    .venv/bin/python bench/celery_workers.py [--messages 1000] [--repeats 3] [--smtp-delay 0.02]
 
 The script starts its own ``redis-server`` (Debian package ``redis-server``) and an
 aiosmtpd SMTP server on 127.0.0.1. For each process count it enqueues the messages
@@ -11,6 +11,8 @@ first, starts ``celery worker --concurrency N`` with the test workers' settings
 (``tests/celery/worker_settings.py``, channel ``django_email``), and times the emails
 from the first arrival to the last. The SMTP server, Redis and the workers share this
 machine's CPUs, so the numbers measure the whole path on one machine, not a worker alone.
+``--smtp-delay`` makes the SMTP server wait before it accepts each email, like a remote
+provider's latency, so that the workers wait instead of competing for the CPUs.
 """
 
 from __future__ import annotations
@@ -121,6 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1000, help="messages per run (default 1000)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per process count; the median is shown")
+    parser.add_argument(
+        "--smtp-delay", type=float, default=0.0, help="seconds the SMTP server waits before accepting each email"
+    )
     arguments = parser.parse_args()
 
     if shutil.which("redis-server") is None:
@@ -130,7 +135,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="edx-ace-bench-"))
     redis_server = fixtures.RedisServer(folder).start()
     smtp = SmtpServer().start()
-    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {arguments.messages} messages per run")
+    smtp.handler.data_delay = arguments.smtp_delay
+    print(
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {arguments.messages} messages per run, "
+        f"SMTP delay {arguments.smtp_delay} s"
+    )
     results = {}
     try:
         # The same SMTP server runs in this process, so this rate also includes its share of the GIL.
