@@ -5,7 +5,7 @@
 .DEFAULT_GOAL := help
 
 .PHONY: help requirements upgrade test quality coverage diff_cover test-all validate \
-	demo translations docs clean clean-venv
+	demo translations docs bench clean clean-venv
 
 # Python 3.11 is the baseline; python3 is the fallback where 3.11 is missing.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -66,6 +66,9 @@ demo: $(VENV)/.test.installed ## send the example app's welcome message to var/d
 translations: $(VENV)/.test.installed ## compile the example app's .po files into .mo files (needs gettext)
 	cd example && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=example.settings \
 		../$(BIN)/python -m django compilemessages
+
+bench: $(VENV)/.test.installed ## benchmark against upstream edx-ace 1.15.0 (options: BENCH_ARGS=--quick)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 docs: $(VENV)/.doc.installed ## build the HTML docs with warnings as errors
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html

@@ -19,6 +19,7 @@ Usage::
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
@@ -27,7 +28,7 @@ import attr
 
 from edx_ace import channel as channel_module
 from edx_ace import conf, delivery, language, outcomes, policy, presentation, signals
-from edx_ace.channel import Channel, ChannelType
+from edx_ace.channel import Channel, ChannelType, connections
 from edx_ace.channel.headers import validate_headers
 from edx_ace.errors import (
     ChannelError,
@@ -72,6 +73,80 @@ def send(msg: Message, limit_to_channels: Iterable[ChannelType | str] | None = N
             calling code.
     """
     return send_message(msg, limit_to_channels=limit_to_channels)
+
+
+def send_many(
+    messages: Iterable[Message], limit_to_channels: Iterable[ChannelType | str] | None = None
+) -> list[SendResult]:
+    """
+    Send each message as ``send()`` does, reusing one email connection per chunk of messages.
+
+    Messages are sent in order, in chunks of ``ACE_SEND_MANY_CHUNK_SIZE``; the Django email
+    channel sends a chunk over one connection of the email backend. A message that fails,
+    even one that is not a :class:`~edx_ace.message.Message`, gets a result with FAILED
+    outcomes and never stops the messages after it. ``messages`` may be a generator: it is
+    read one chunk at a time.
+
+    To keep a large batch's results small, each outcome's ``error`` is kept without its
+    traceback, which would hold the message and its context; the traceback was logged when
+    the error happened.
+
+    Returns:
+        One :class:`~edx_ace.result.SendResult` per message, in the order of ``messages``.
+
+    Raises:
+        TypeError: ``limit_to_channels`` contains something other than ChannelType values
+            or channel names.
+        ValueError: ``ACE_SEND_MANY_CHUNK_SIZE`` is not a positive integer.
+    """
+    if limit_to_channels is not None and not isinstance(limit_to_channels, ChannelType | str):
+        limit_to_channels = list(limit_to_channels)
+    # Checked once here, so a wrong argument raises before any message is sent.
+    _check_limit(limit_to_channels)
+    chunk_size = _chunk_size()
+    results: list[SendResult] = []
+
+    iterator = iter(messages)
+    while chunk := list(itertools.islice(iterator, chunk_size)):
+        with connections.batch():
+            for msg in chunk:
+                results.append(_send_one_of_many(msg, limit_to_channels))
+    return results
+
+
+def _send_one_of_many(msg, limit_to_channels) -> SendResult:
+    try:
+        result = send_message(msg, limit_to_channels=limit_to_channels)
+    except Exception as error:
+        log_id = msg.log_id if isinstance(msg, Message) else f"<{type(msg).__name__}, not a Message>"
+        log.exception("[%s] ace.send_many() could not send this message", log_id)
+        result = SendResult(log_id=log_id)
+        for channel_type in ChannelType:
+            reason = f"{type(error).__name__}: {error}"
+            result.outcomes.append(
+                ChannelOutcome(
+                    channel_type, DeliveryStatus.FAILED, reason=reason, error=error, code=outcomes.UNEXPECTED_ERROR
+                )
+            )
+
+    for outcome in result.outcomes:
+        _drop_traceback(outcome.error)
+    return result
+
+
+def _drop_traceback(error: BaseException | None) -> None:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
+
+
+def _chunk_size() -> int:
+    size = conf.get("ACE_SEND_MANY_CHUNK_SIZE")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"ACE_SEND_MANY_CHUNK_SIZE must be a positive integer, got {size!r}; set it to 100, say")
+    return size
 
 
 def send_message(

@@ -7,11 +7,15 @@ from django.core.signals import setting_changed
 
 
 def _clear_caches_on_setting_change(sender, setting, **kwargs):
-    from edx_ace import channel, conf, policy
+    from edx_ace import channel, conf, policy, template_cache
+    from edx_ace.channel import connections
 
     if conf.is_ace_setting(setting):
         channel.clear_caches()
         policy.clear_caches()
+        template_cache.clear()
+    if setting in connections.CONNECTION_SETTINGS:
+        connections.close()
 
 
 class EdxAceConfig(AppConfig):

@@ -89,6 +89,21 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         7 * 24 * 60 * 60,
         "Seconds a delivery record is kept; it must outlast every redelivery or retry of the message's task.",
     ),
+    "ACE_TEMPLATE_CACHE": (
+        True,
+        "Keep compiled templates in memory per template path while DEBUG is off; set False when a "
+        "template loader returns different templates for the same path (per site or per request).",
+    ),
+    "ACE_SEND_MANY_CHUNK_SIZE": (
+        100,
+        "Most emails sent over one email connection: ace.send_many() opens one connection per chunk of "
+        "this many messages, and a connection kept between ace.send() calls is closed after this many.",
+    ),
+    "ACE_EMAIL_CONNECTION_REUSE_SECONDS": (
+        30,
+        "Seconds an idle SMTP connection stays open in a thread for the next ace.send() of that thread; "
+        "0 closes the connection after each send.",
+    ),
 }
 
 #: The longest time one ``ace.send()`` waits for retries of one channel, in seconds,

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 import attr
 from django.template import Context, TemplateDoesNotExist
 from django.template.backends.django import Template as DjangoBackendTemplate
-from django.template.loader import get_template
 
 from edx_ace.channel import ChannelType
+from edx_ace.template_cache import get_template
 
 if TYPE_CHECKING:
     from edx_ace.message import Message

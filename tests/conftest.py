@@ -6,7 +6,8 @@ import datetime
 
 import pytest
 
-from edx_ace import channel, policy
+from edx_ace import channel, policy, template_cache
+from edx_ace.channel import connections
 from edx_ace.message import Message
 from edx_ace.recipient import Recipient
 from tests.smtp_server import SmtpServer
@@ -17,9 +18,12 @@ def _fresh_plugins():
     """Load channels and policies from the settings of each test."""
     channel.clear_caches()
     policy.clear_caches()
+    template_cache.clear()
     yield
     channel.clear_caches()
     policy.clear_caches()
+    template_cache.clear()
+    connections.close()
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ import smtplib
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 
-from edx_ace.channel import Channel, ChannelType
+from edx_ace.channel import Channel, ChannelType, connections
 from edx_ace.channel.headers import validate_headers
 from edx_ace.channel.mail import from_header, html_document, one_line, recipient_address
 from edx_ace.errors import FatalChannelDeliveryError, InvalidMessageError, RecoverableChannelDeliveryError
@@ -65,6 +64,11 @@ class _SmtpProgress:
         session.data = data
         session.send = send
 
+    def reset(self) -> None:
+        """Forget the previous message before the next one goes over the same session."""
+        self.data_started = False
+        self.payload_sent = False
+
 
 class DjangoEmailChannel(Channel):
     """Delivers email through Django's ``EMAIL_BACKEND``, from ``DEFAULT_FROM_EMAIL``."""
@@ -82,22 +86,15 @@ class DjangoEmailChannel(Channel):
         address = recipient_address(message, self.channel_name)
         email = self.build_email(message, rendered_message, address)
 
-        connection = get_connection(fail_silently=False)
-        progress = None
+        attempt = connections.EmailAttempt(_SmtpProgress, message.get_message_specific_logger(log))
         try:
-            if isinstance(connection, SmtpEmailBackend):
-                connection.open()
-                progress = _SmtpProgress(connection.connection)
-            email.connection = connection
-            sent = email.send()
+            sent = attempt.send(email)
         except BadHeaderError as error:
             raise InvalidMessageError(
                 f"the email has an invalid header: {error}", channel=self.channel_name, log_id=message.log_id
             ) from None
         except Exception as error:
-            raise self.translate_error(error, progress, message) from error
-        finally:
-            _close_quietly(connection)
+            raise self.translate_error(error, attempt.progress, message) from error
 
         if not sent:
             raise FatalChannelDeliveryError(
@@ -177,10 +174,3 @@ def _text(reply) -> str:
     if isinstance(reply, bytes):
         return reply.decode("utf-8", "replace")
     return str(reply)
-
-
-def _close_quietly(connection) -> None:
-    try:
-        connection.close()
-    except Exception as error:
-        log.debug("Closing the email connection failed: %s", error)

@@ -1,0 +1,1 @@
+"""The benchmark's message app: one weekly digest email with realistic templates."""
