@@ -37,9 +37,10 @@ def setup_django():
 
 
 def factory():
+    from workload import MessageFactory
+
     from edx_ace.message import Message
     from edx_ace.recipient import Recipient
-    from workload import MessageFactory
 
     return MessageFactory(Message, Recipient)
 

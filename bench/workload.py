@@ -11,11 +11,36 @@ import random
 #: Distinct recipients; message ``i`` goes to recipient ``i % RECIPIENTS``.
 RECIPIENTS = 2000
 
-_WORDS = (
-    "data analysis machine learning python statistics history philosophy design thinking "
-    "ethics climate science leadership finance writing physics chemistry music theory "
-    "biology economics negotiation marketing algorithms security cloud psychology"
-).split()
+_WORDS = [
+    "data",
+    "analysis",
+    "machine",
+    "learning",
+    "python",
+    "statistics",
+    "history",
+    "philosophy",
+    "design",
+    "thinking",
+    "ethics",
+    "climate",
+    "science",
+    "leadership",
+    "finance",
+    "writing",
+    "physics",
+    "chemistry",
+    "music",
+    "theory",
+    "biology",
+    "economics",
+    "negotiation",
+    "marketing",
+    "algorithms",
+    "security",
+    "cloud",
+    "psychology",
+]
 _ORGANIZATIONS = ["HarvardX", "MITx", "UQx", "DelftX", "BerkeleyX", "IBM", "LinuxFoundationX"]
 
 

@@ -2,7 +2,9 @@
 A scriptable SMTP server for tests, built on aiosmtpd and bound to 127.0.0.1.
 
 Tests queue replies for RCPT TO and DATA to play a server that refuses a recipient,
-asks to try later, or stalls; every accepted email is parsed and kept.
+asks to try later, or stalls; every accepted email is parsed and kept. A test can also
+play a server that drops connections it considers idle: after every N accepted emails,
+or on request with ``close_sessions()``.
 """
 
 from __future__ import annotations
@@ -35,11 +37,17 @@ class ScriptedHandler:
         self.rcpt_replies: dict[str, str] = {}
         self.data_replies: deque[str] = deque()
         self.data_delay = 0.0
+        #: Close each connection silently after this many accepted emails, as a server
+        #: whose idle timeout expired does; ``None`` keeps connections open.
+        self.close_after_emails: int | None = None
+        self.open_sessions: set = set()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
             self.sessions += 1
+            self.open_sessions.add(server)
         session.host_name = hostname
+        session.accepted_emails = 0
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -57,7 +65,23 @@ class ScriptedHandler:
                 return self.data_replies.popleft()
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
             self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        session.accepted_emails = getattr(session, "accepted_emails", 0) + 1
+        if self.close_after_emails and session.accepted_emails >= self.close_after_emails:
+            # Runs after aiosmtpd has queued the 250 reply; close() sends it before closing.
+            asyncio.get_running_loop().call_soon(self._close, server)
         return "250 Message accepted"
+
+    def _close(self, server):
+        with self.lock:
+            self.open_sessions.discard(server)
+        if server.transport is not None:
+            server.transport.close()
+
+    async def close_all(self):
+        with self.lock:
+            servers = list(self.open_sessions)
+        for server in servers:
+            self._close(server)
 
 
 class SmtpServer:
@@ -86,6 +110,10 @@ class SmtpServer:
 
     def stop(self):
         self.controller.stop()
+
+    def close_sessions(self):
+        """Close every open connection without a reply, as a server does to idle clients."""
+        asyncio.run_coroutine_threadsafe(self.handler.close_all(), self.controller.loop).result(timeout=5)
 
     @property
     def messages(self):

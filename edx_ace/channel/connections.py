@@ -154,7 +154,12 @@ class EmailAttempt:
             return False
         if isinstance(error, smtplib.SMTPResponseException):
             return error.smtp_code == SERVICE_CLOSING
-        return isinstance(error, smtplib.SMTPServerDisconnected | OSError)
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            return any(code == SERVICE_CLOSING for code, _reply in error.recipients.values())
+        # smtplib's errors are OSErrors too; of those, only a lost connection counts here.
+        return isinstance(error, smtplib.SMTPServerDisconnected) or (
+            isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+        )
 
 
 @contextlib.contextmanager
@@ -189,21 +194,24 @@ def _connection_for_next_email() -> tuple[SharedConnection | None, Any]:
     backend for that email alone.
     """
     in_batch = getattr(_local, "batch_depth", 0) > 0
-    key = tuple(getattr(settings, name, None) for name in CONNECTION_SETTINGS)
     shared = getattr(_local, "shared", None)
 
-    if shared is not None and not _still_usable(shared, key, in_batch):
+    if shared is not None:
+        if _still_usable(shared, _settings_key(), in_batch):
+            return shared, shared.backend
         if shared.pid == os.getpid():
             shared.close()
-        shared = _local.shared = None
-    if shared is not None:
-        return shared, shared.backend
+        _local.shared = None
 
     backend = get_connection(fail_silently=False)
     if not in_batch and not (isinstance(backend, SmtpEmailBackend) and _reuse_seconds() > 0):
         return None, backend
-    shared = _local.shared = SharedConnection(backend, key)
+    shared = _local.shared = SharedConnection(backend, _settings_key())
     return shared, backend
+
+
+def _settings_key() -> tuple:
+    return tuple(getattr(settings, name, None) for name in CONNECTION_SETTINGS)
 
 
 def _still_usable(shared: SharedConnection, key: tuple, in_batch: bool) -> bool:
@@ -222,6 +230,10 @@ def _reuse_seconds() -> float:
 
 def _drop_unless_reply(shared: SharedConnection, error: Exception) -> None:
     """Close and forget ``shared`` unless ``error`` is an SMTP reply, after which smtplib has reset the session."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code != SERVICE_CLOSING for code, _reply in error.recipients.values()
+    ):
+        return
     if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code != SERVICE_CLOSING:
         return
     shared.close()
