@@ -19,6 +19,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Iterable
@@ -88,8 +89,9 @@ def send_many(
     read one chunk at a time.
 
     To keep a large batch's results small, each outcome's ``error`` is kept without its
-    traceback, which would hold the message and its context; the traceback was logged when
-    the error happened.
+    traceback, which would hold the message and its context (the traceback was logged when
+    the error happened). A channel type that has no enabled channel gets a SKIPPED outcome
+    whose ``error`` is ``None``; its ``reason`` names the missing channel.
 
     Returns:
         One :class:`~edx_ace.result.SendResult` per message, in the order of ``messages``.
@@ -129,9 +131,27 @@ def _send_one_of_many(msg, limit_to_channels) -> SendResult:
                 )
             )
 
-    for outcome in result.outcomes:
-        _drop_traceback(outcome.error)
+    _compact(result)
     return result
+
+
+def _compact(result: SendResult) -> None:
+    """
+    Shrink a result that ``send_many()`` keeps until the whole batch is sent.
+
+    A channel type without an enabled channel gets one shared SKIPPED outcome without an
+    error object, whose reason says the same; every other error loses its traceback.
+    """
+    for index, outcome in enumerate(result.outcomes):
+        if outcome.status is DeliveryStatus.SKIPPED and isinstance(outcome.error, UnsupportedChannelError):
+            result.outcomes[index] = _shared_skip(outcome.channel_type, outcome.reason)
+        else:
+            _drop_traceback(outcome.error)
+
+
+@functools.lru_cache(maxsize=64)
+def _shared_skip(channel_type: ChannelType, reason: str) -> ChannelOutcome:
+    return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=reason)
 
 
 def _drop_traceback(error: BaseException | None) -> None:

@@ -32,7 +32,8 @@ class DeliveryStatus(StrEnum):
     DEFERRED = "deferred"
 
 
-@attr.s(frozen=True)
+# Slots keep the results of a large ace.send_many() batch small.
+@attr.s(frozen=True, slots=True)
 class ChannelOutcome:
     """
     The outcome of a message on one channel type.
@@ -64,7 +65,7 @@ class ChannelOutcome:
         return self.status is DeliveryStatus.DELIVERED
 
 
-@attr.s
+@attr.s(slots=True)
 class SendResult:
     """
     The outcome of ``ace.send()`` for one message: one :class:`ChannelOutcome` per channel type.
