@@ -265,8 +265,9 @@ def median(values):
 
 def report(paths, first_send, rss, rss_counts, arguments) -> str:
     lines = []
-    width = max(len(path.name) for path in paths)
-    lines.append(f"{'path':<{width}}  {'median msg/s':>12}  {'lowest':>8}  {'highest':>8}")
+    width = max((len(path.name) for path in paths), default=4)
+    if paths:
+        lines.append(f"{'path':<{width}}  {'median msg/s':>12}  {'lowest':>8}  {'highest':>8}")
     for path in paths:
         lines.append(
             f"{path.name:<{width}}  {median(path.rates):12.1f}  {min(path.rates):8.1f}  {max(path.rates):8.1f}"
@@ -278,8 +279,9 @@ def report(paths, first_send, rss, rss_counts, arguments) -> str:
         if numerator in by_name and denominator in by_name:
             lines.append(f"  {label:<62} {by_name[numerator] / by_name[denominator]:6.2f}")
 
-    lines.append("")
-    lines.append("Ratios of medians:")
+    if paths:
+        lines.append("")
+        lines.append("Ratios of medians:")
     render = "render only (Django alone)"
     ratio("ours locmem / render only", "ours: ace.send loop, locmem", render)
     ratio("ours locmem, explicit loaders / render only", "ours: ace.send loop, locmem, explicit loaders", render)
@@ -338,10 +340,19 @@ def parse_arguments():
         "--rss-counts", type=int, nargs=2, default=[10_000, 100_000], help="two batch sizes for peak RSS"
     )
     parser.add_argument("--no-upstream", action="store_true", help="leave out upstream edx-ace")
+    parser.add_argument(
+        "--parts",
+        default="rates,first-send,rss",
+        help="comma-separated parts to run: rates, first-send, rss (default all three)",
+    )
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.messages, arguments.rounds, arguments.warmup = 20, 1, 5
         arguments.first_send_repeats, arguments.rss_counts = 1, [20, 60]
+    arguments.parts = set(arguments.parts.split(","))
+    unknown = arguments.parts - {"rates", "first-send", "rss"}
+    if unknown:
+        parser.error(f"unknown parts {', '.join(sorted(unknown))}; choose from rates, first-send, rss")
     return arguments
 
 
@@ -360,10 +371,13 @@ def main() -> int:
 
     controller, server, port = start_smtp_server()
     try:
-        paths = rate_paths(port, with_upstream)
-        measure_rates(paths, pythons, server, arguments.messages, arguments.rounds, arguments.warmup)
-        first_send = measure_first_send(pythons, arguments.first_send_repeats)
-        rss = measure_rss(pythons["ours"], arguments.rss_counts, port)
+        paths = rate_paths(port, with_upstream) if "rates" in arguments.parts else []
+        if paths:
+            measure_rates(paths, pythons, server, arguments.messages, arguments.rounds, arguments.warmup)
+        first_send = {}
+        if "first-send" in arguments.parts:
+            first_send = measure_first_send(pythons, arguments.first_send_repeats)
+        rss = measure_rss(pythons["ours"], arguments.rss_counts, port) if "rss" in arguments.parts else {}
     finally:
         controller.stop()
 
@@ -372,7 +386,8 @@ def main() -> int:
     print(text)
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (RESULTS_DIR / f"bench-{stamp}.txt").write_text(text + "\n", encoding="utf-8")
+    parts = "-".join(sorted(arguments.parts))
+    (RESULTS_DIR / f"bench-{stamp}-{parts}.txt").write_text(text + "\n", encoding="utf-8")
     return 0
 
 
