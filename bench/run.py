@@ -222,9 +222,11 @@ def measure_rates(paths, pythons, server, count, rounds, warmup) -> None:
         for path in paths:
             run_batch(path, 0, warmup, server)
         for round_number in range(rounds):
+            # Each round sends the next messages, so the rounds go through all the recipients.
+            start = warmup + round_number * count
             shift = round_number % len(paths)
             for path in paths[shift:] + paths[:shift]:
-                path.rates.append(run_batch(path, warmup, count, server))
+                path.rates.append(run_batch(path, start, count, server))
             print(f"round {round_number + 1}/{rounds} done", flush=True)
     finally:
         for path in paths:

@@ -2,7 +2,7 @@
 One benchmark process: it sets up Django with ``bench_settings`` and runs one path.
 
 It runs from the ``bench`` folder as a script, never as ``python -m``, so the folder on
-``sys.path`` holds no ``edx_ace`` and the worker imports whichever edx-ace its Python
+``sys.path`` contains no ``edx_ace`` and the worker imports whichever edx-ace its Python
 has installed: this project in ``.venv``, upstream edx-ace in ``bench/.upstream-venv``.
 
 Commands (see ``python worker.py --help``):

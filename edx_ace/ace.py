@@ -139,8 +139,9 @@ def _compact(result: SendResult) -> None:
     """
     Shrink a result that ``send_many()`` keeps until the whole batch is sent.
 
-    A channel type without an enabled channel gets one shared SKIPPED outcome without an
-    error object, whose reason says the same; every other error loses its traceback.
+    A channel type without an enabled channel gets one shared SKIPPED outcome whose reason
+    names the missing channel and whose ``error`` is ``None``. Every other error loses its
+    traceback.
     """
     for index, outcome in enumerate(result.outcomes):
         if outcome.status is DeliveryStatus.SKIPPED and isinstance(outcome.error, UnsupportedChannelError):
@@ -165,7 +166,7 @@ def _drop_traceback(error: BaseException | None) -> None:
 def _chunk_size() -> int:
     size = conf.get("ACE_SEND_MANY_CHUNK_SIZE")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"ACE_SEND_MANY_CHUNK_SIZE must be a positive integer, got {size!r}; set it to 100, say")
+        raise ValueError(f"ACE_SEND_MANY_CHUNK_SIZE must be a positive integer, got {size!r}; set it to a whole number such as 100")
     return size
 
 

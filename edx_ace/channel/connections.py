@@ -12,9 +12,9 @@ sending one email over it, so the Django email channel reuses one connection per
   Django's ``EmailMessage.send()`` gives them.
 
 A reused connection may have been closed by the server while idle. When the failure came
-before the message data was sent, the email is sent again over a new connection; once the
+before the message data was sent, the email is sent again over a new connection. Once the
 data was sent, the server may have accepted it, so the error is raised and the email is
-never sent twice. A connection is dropped after any error other than an SMTP reply, since
+not sent again. A connection is dropped after any error other than an SMTP reply, since
 its state is then unknown. A connection is never shared between threads or carried into a
 forked child process.
 """
@@ -51,7 +51,7 @@ CONNECTION_SETTINGS = (
     "EMAIL_TIMEOUT",
 )
 
-#: SMTP reply to a command that says the server is closing the connection (RFC 5321, 3.8).
+#: The SMTP reply code with which a server closes the connection (RFC 5321, section 3.8).
 SERVICE_CLOSING = 421
 
 _local = threading.local()
@@ -91,8 +91,8 @@ class EmailAttempt:
     """
     Sends one email over the thread's shared connection, or over a new one.
 
-    After ``send()``, ``progress`` tells how far the last SMTP session got (``None`` for
-    other backends), for the channel to decide whether a failure may be retried.
+    After ``send()``, ``progress`` records how far the last SMTP session got (``None`` for
+    other backends), so the channel can decide whether a failure may be retried.
     """
 
     def __init__(self, progress_factory, logger: logging.Logger | logging.LoggerAdapter = log):
@@ -149,7 +149,7 @@ class EmailAttempt:
         return sent
 
     def _failed_before_data(self, error: Exception) -> bool:
-        """Return whether ``error`` says the connection was gone before the server could accept the message."""
+        """Return whether ``error`` means the connection was lost before the server could accept the message."""
         if self.progress is None or self.progress.payload_sent:
             return False
         if isinstance(error, smtplib.SMTPResponseException):
