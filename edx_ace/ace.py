@@ -166,7 +166,9 @@ def _drop_traceback(error: BaseException | None) -> None:
 def _chunk_size() -> int:
     size = conf.get("ACE_SEND_MANY_CHUNK_SIZE")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"ACE_SEND_MANY_CHUNK_SIZE must be a positive integer, got {size!r}; set it to a whole number such as 100")
+        raise ValueError(
+            f"ACE_SEND_MANY_CHUNK_SIZE must be a positive integer, got {size!r}; set it to a whole number such as 100"
+        )
     return size
 
 
