@@ -82,16 +82,17 @@ def send_many(
     """
     Send each message as ``send()`` does, reusing one email connection per chunk of messages.
 
-    Messages are sent in order, in chunks of ``ACE_SEND_MANY_CHUNK_SIZE``; the Django email
-    channel sends a chunk over one connection of the email backend. A message that fails,
-    even one that is not a :class:`~edx_ace.message.Message`, gets a result with FAILED
-    outcomes and never stops the messages after it. ``messages`` may be a generator: it is
-    read one chunk at a time.
+    Messages are sent in order, in chunks of ``ACE_SEND_MANY_CHUNK_SIZE``, and the Django
+    email channel sends a chunk over one connection of the email backend. A failure is
+    recorded in that message's result, as ``send()`` records it, and never stops the
+    messages after it. An item that is not a :class:`~edx_ace.message.Message` gets a
+    result with FAILED outcomes. ``messages`` may be a generator, which is read one chunk
+    at a time.
 
     To keep a large batch's results small, each outcome's ``error`` is kept without its
-    traceback, which would hold the message and its context (the traceback was logged when
-    the error happened). A channel type that has no enabled channel gets a SKIPPED outcome
-    whose ``error`` is ``None``; its ``reason`` names the missing channel.
+    traceback, which would keep the message and its context in memory (the traceback was
+    logged when the error happened). A channel type that has no enabled channel gets a
+    shared SKIPPED outcome whose ``error`` is ``None``; its ``reason`` and ``code`` say why.
 
     Returns:
         One :class:`~edx_ace.result.SendResult` per message, in the order of ``messages``.
@@ -145,14 +146,15 @@ def _compact(result: SendResult) -> None:
     """
     for index, outcome in enumerate(result.outcomes):
         if outcome.status is DeliveryStatus.SKIPPED and isinstance(outcome.error, UnsupportedChannelError):
-            result.outcomes[index] = _shared_skip(outcome.channel_type, outcome.reason)
+            result.outcomes[index] = _shared_skip(attr.evolve(outcome, error=None))
         else:
             _drop_traceback(outcome.error)
 
 
 @functools.lru_cache(maxsize=64)
-def _shared_skip(channel_type: ChannelType, reason: str) -> ChannelOutcome:
-    return ChannelOutcome(channel_type, DeliveryStatus.SKIPPED, reason=reason)
+def _shared_skip(outcome: ChannelOutcome) -> ChannelOutcome:
+    """Return the first outcome equal to ``outcome``, so equal outcomes share one object."""
+    return outcome
 
 
 def _drop_traceback(error: BaseException | None) -> None:

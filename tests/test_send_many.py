@@ -229,3 +229,14 @@ def test_limit_to_channels_applies_to_each(smtp_settings, smtp_server):
 
     assert [email_status(result) for result in results] == [DeliveryStatus.SKIPPED] * 2
     assert smtp_server.handler.sessions == 0
+
+
+def test_skipped_outcomes_keep_their_code(smtp_settings, smtp_server):
+    first, second = ace.send_many(messages_to(addresses(2)))
+
+    skipped = first.outcome_for(ChannelType.PUSH)
+    assert skipped.status is DeliveryStatus.SKIPPED
+    assert skipped.code == "no_channel"
+    assert skipped.error is None
+    assert "push" in skipped.reason
+    assert second.outcome_for(ChannelType.PUSH) is skipped
