@@ -66,7 +66,7 @@ def check_channels(app_configs=None, **kwargs):
     if isinstance(names, str) or not isinstance(names, list | tuple):
         return []
 
-    messages = []
+    messages: list[CheckMessage] = []
     installed = _installed_entry_points(CHANNEL_NAMESPACE)
     names_by_type: dict[str, list[str]] = {}
     for name in names:

@@ -62,8 +62,9 @@ class _SmtpProgress:
                 self.payload_sent = True
             return original_send(payload)
 
-        session.data = data
-        session.send = send
+        # Replacing the bound methods on this one session is the point of the class.
+        session.data = data  # type: ignore[method-assign]
+        session.send = send  # type: ignore[method-assign]
 
 
 class DjangoEmailChannel(Channel):
@@ -87,7 +88,8 @@ class DjangoEmailChannel(Channel):
         try:
             if isinstance(connection, SmtpEmailBackend):
                 connection.open()
-                progress = _SmtpProgress(connection.connection)
+                if connection.connection is not None:
+                    progress = _SmtpProgress(connection.connection)
             email.connection = connection
             sent = email.send()
         except BadHeaderError as error:
