@@ -9,7 +9,7 @@ from __future__ import annotations
 from email.utils import parseaddr
 from importlib.metadata import entry_points
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -66,7 +66,7 @@ def check_channels(app_configs=None, **kwargs):
     if isinstance(names, str) or not isinstance(names, list | tuple):
         return []
 
-    messages = []
+    messages: list[CheckMessage] = []
     installed = _installed_entry_points(CHANNEL_NAMESPACE)
     names_by_type: dict[str, list[str]] = {}
     for name in names:
@@ -356,6 +356,48 @@ def check_celery_settings(app_configs=None, **kwargs):
                     f"{setting} must be a non-empty str or None, got {value!r}.",
                     hint=f'Set {setting} to a name such as "edx_ace", or remove it to leave routing to Celery.',
                     id="edx_ace.E163",
+                )
+            )
+    return messages
+
+
+#: The value Django gives ``DEFAULT_FROM_EMAIL`` when a project does not set it.
+DJANGO_DEFAULT_FROM_EMAIL = global_settings.DEFAULT_FROM_EMAIL
+
+
+@register("edx_ace")
+def check_default_from_email(app_configs=None, **kwargs):
+    """
+    Warn when an enabled Django email channel would send from Django's placeholder address.
+
+    An empty ``DEFAULT_FROM_EMAIL`` is reported by ``edx_ace.W001`` instead, through the
+    channel's ``configuration_problems()``.
+    """
+    from edx_ace.channel.django_email import DjangoEmailChannel
+
+    names = conf.get("ACE_ENABLED_CHANNELS")
+    if isinstance(names, str) or not isinstance(names, list | tuple):
+        return []
+    if getattr(settings, "DEFAULT_FROM_EMAIL", None) != DJANGO_DEFAULT_FROM_EMAIL:
+        return []
+
+    installed = _installed_entry_points(CHANNEL_NAMESPACE)
+    messages = []
+    for name in names:
+        if name not in installed:
+            continue
+        try:
+            channel_class = installed[name].load()
+        except Exception:
+            # edx_ace.E005 reports a channel that fails to import.
+            continue
+        if isinstance(channel_class, type) and issubclass(channel_class, DjangoEmailChannel):
+            messages.append(
+                Warning(
+                    f"DEFAULT_FROM_EMAIL is not set, so the channel {name!r} named in ACE_ENABLED_CHANNELS "
+                    f"sends email from Django's placeholder address {DJANGO_DEFAULT_FROM_EMAIL!r}.",
+                    hint='Set DEFAULT_FROM_EMAIL to the address emails are sent from, such as "noreply@example.com".',
+                    id="edx_ace.W003",
                 )
             )
     return messages

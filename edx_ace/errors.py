@@ -16,7 +16,8 @@ class _ContextMixin:
     def __init__(
         self, message: str = "", *, channel: str | None = None, log_id: str | None = None, code: str | None = None
     ):
-        super().__init__(message)
+        # The mixin always precedes an Exception class in the bases, whose __init__ takes the message.
+        super().__init__(message)  # type: ignore[call-arg]
         self.message = message
         self.channel = channel
         self.log_id = log_id

@@ -7,7 +7,7 @@ A policy subclasses :class:`Policy`, is registered under the entry point group
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import attr
 from django.core.exceptions import ImproperlyConfigured
@@ -90,7 +90,8 @@ def _loaded_policies() -> list[Policy]:
 
     loaded = []
     for extension in manager.extensions:
-        policy = extension.obj
+        # get_manager() instantiates every extension it keeps, so obj is set.
+        policy = cast(Policy, extension.obj)
         policy.name = extension.name
         loaded.append(policy)
     return loaded

@@ -52,10 +52,12 @@ class AbstractRenderer:
     returns an instance of ``rendered_message_cls``.
     """
 
+    # Every concrete renderer sets the next two. The base keeps None, which the annotations
+    # leave out so that callers need no None check.
     #: The :class:`~edx_ace.channel.ChannelType` this renderer serves.
-    channel: ChannelType | None = None
+    channel: ChannelType = None  # type: ignore[assignment]
     #: The attrs class whose attributes are rendered, one template each.
-    rendered_message_cls: type | None = None
+    rendered_message_cls: type[Any] = None  # type: ignore[assignment]
     #: Attributes whose template may be missing; they render as an empty string.
     optional_attributes: frozenset[str] = frozenset()
 

@@ -22,7 +22,7 @@ import json
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attr
 from django.utils.functional import Promise
@@ -101,7 +101,7 @@ def _decode_uuid(value, path):
         raise ValueError(f"{path} {value!r} is not a UUID") from None
 
 
-def object_codec(cls_getter: Callable[[], type]):
+def object_codec(cls_getter: Callable[[], type[MessageAttributeSerializationMixin]]):
     """Return a codec for a field that contains a nested ACE object (or ``None``)."""
 
     def encode(value, path):
@@ -250,6 +250,11 @@ class MessageAttributeSerializationMixin:
     ``__str__()`` and ``from_string()`` are inverses. ``to_json()`` returns the
     JSON-ready dictionary that ``__str__()`` encodes.
     """
+
+    if TYPE_CHECKING:
+        # Every subclass is an attrs class. Declaring its attribute lets mypy accept the mixin
+        # in attr.fields().
+        __attrs_attrs__: ClassVar[tuple[attr.Attribute[Any], ...]]
 
     def __str__(self) -> str:
         return json.dumps(self.to_json(), cls=MessageEncoder)

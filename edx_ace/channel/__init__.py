@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from edx_ace import conf
 from edx_ace.errors import InvalidMessageError, UnsupportedChannelError
@@ -46,7 +46,9 @@ class Channel:
     its settings itself, when it is created or used.
     """
 
-    channel_type: ChannelType | None = None
+    # Every concrete channel sets a ChannelType. The base keeps None, which the annotation
+    # leaves out so that callers need no None check.
+    channel_type: ChannelType = None  # type: ignore[assignment]
 
     #: The entry point name this channel was loaded under; set by the registry.
     name: str | None = None
@@ -104,7 +106,8 @@ def _loaded_channels() -> list[Channel]:
     names = check_plugin_names("ACE_ENABLED_CHANNELS", conf.get("ACE_ENABLED_CHANNELS"))
     loaded = []
     for extension in get_plugins(CHANNEL_NAMESPACE, names):
-        channel = extension.obj
+        # get_plugins() instantiates every extension it returns, so obj is set.
+        channel = cast(Channel, extension.obj)
         channel.name = extension.name
         loaded.append(channel)
     return loaded

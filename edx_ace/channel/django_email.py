@@ -61,8 +61,9 @@ class _SmtpProgress:
                 self.payload_sent = True
             return original_send(payload)
 
-        session.data = data
-        session.send = send
+        # Replacing the bound methods on this one session is the point of the class.
+        session.data = data  # type: ignore[method-assign]
+        session.send = send  # type: ignore[method-assign]
 
     def reset(self) -> None:
         """Forget the previous message before the next one goes over the same session."""

@@ -11,14 +11,23 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 _UNSET: Any = object()
 
 
-def once(func: Callable[[], T]) -> Callable[[], T]:
+class OnceFunction(Protocol[T_co]):
+    """A function of no arguments wrapped by :func:`once`, with ``cache_clear()``."""
+
+    def __call__(self) -> T_co: ...
+
+    def cache_clear(self) -> None: ...
+
+
+def once(func: Callable[[], T]) -> OnceFunction[T]:
     """
     Wrap a function of no arguments so that it runs on the first call only.
 
@@ -54,4 +63,4 @@ def once(func: Callable[[], T]) -> Callable[[], T]:
             state["value"] = _UNSET
 
     wrapper.cache_clear = cache_clear  # type: ignore[attr-defined]
-    return wrapper
+    return cast(OnceFunction[T], wrapper)

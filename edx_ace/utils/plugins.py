@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from stevedore import extension, named
@@ -52,7 +53,14 @@ def check_plugin(extension: extension.Extension, namespace: str, names: Iterable
     return False
 
 
-def get_manager(namespace: str, names: Iterable[str] | None = None) -> extension.ExtensionManager:
+class PluginManager(Protocol):
+    """The stevedore manager that :func:`get_manager` returns, with the names it could not load."""
+
+    extensions: list[extension.Extension[Any]]
+    unavailable_names: list[str]
+
+
+def get_manager(namespace: str, names: Iterable[str] | None = None) -> PluginManager:
     """
     Return a stevedore manager holding the enabled plugins of ``namespace``, instantiated.
 

@@ -1,0 +1,93 @@
+"""System checks for a channel that fails to import, a disabled channel and the email sender address."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.core.checks import run_checks
+
+
+def ace_messages():
+    """Return the messages of the checks tagged ``edx_ace``, as registered by the app config."""
+    return run_checks(tags=["edx_ace"])
+
+
+def by_id(messages, check_id):
+    """Return the one message with ``check_id``, failing with every message when there is not exactly one."""
+    matching = [message for message in messages if message.id == check_id]
+    assert len(matching) == 1, messages
+    return matching[0]
+
+
+@pytest.fixture
+def broken_channel_plugin(tmp_path, monkeypatch):
+    """Install a distribution whose channel entry point ``broken_channel`` names a missing module."""
+    dist_info = tmp_path / "broken_ace_plugin-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-ace-plugin\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text(
+        "[openedx.ace.channel]\nbroken_channel = broken_ace_plugin_missing_module:Channel\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    return "broken_channel"
+
+
+def test_channel_that_fails_to_import(settings, broken_channel_plugin):
+    settings.ACE_ENABLED_CHANNELS = [broken_channel_plugin]
+
+    message = by_id(ace_messages(), "edx_ace.E005")
+
+    assert "The channel 'broken_channel' named in ACE_ENABLED_CHANNELS failed to import" in message.msg
+    assert "broken_ace_plugin_missing_module" in message.msg
+
+
+def test_disabled_channel_gives_reason(settings):
+    settings.ACE_ENABLED_CHANNELS = ["django_email"]
+    settings.DEFAULT_FROM_EMAIL = ""
+
+    messages = ace_messages()
+
+    message = by_id(messages, "edx_ace.W001")
+    assert "The channel 'django_email' named in ACE_ENABLED_CHANNELS is not enabled" in message.msg
+    assert "DEFAULT_FROM_EMAIL is empty; set it to the address emails are sent from." in message.msg
+    assert [message.id for message in messages] == ["edx_ace.W001"]
+
+
+def test_django_email_from_placeholder_address(settings):
+    settings.ACE_ENABLED_CHANNELS = ["django_email"]
+    settings.DEFAULT_FROM_EMAIL = "webmaster@localhost"
+
+    messages = ace_messages()
+
+    message = by_id(messages, "edx_ace.W003")
+    assert "DEFAULT_FROM_EMAIL is not set, so the channel 'django_email'" in message.msg
+    assert "'webmaster@localhost'" in message.msg
+    assert "Set DEFAULT_FROM_EMAIL to the address emails are sent from" in message.hint
+    assert [message.id for message in messages] == ["edx_ace.W003"]
+
+
+def test_file_email_ignores_placeholder_address(settings):
+    settings.ACE_ENABLED_CHANNELS = ["file_email"]
+    settings.DEFAULT_FROM_EMAIL = "webmaster@localhost"
+
+    assert ace_messages() == []
+
+
+def test_every_message_names_a_setting(settings, broken_channel_plugin):
+    settings.ACE_ENABLED_CHANNELS = ["carrier_pigeon", broken_channel_plugin, "file_email", "django_email"]
+    settings.ACE_ENABLED_POLICIES = ["course_opt_out"]
+    settings.DEFAULT_FROM_EMAIL = "webmaster@localhost"
+
+    messages = ace_messages()
+
+    assert {message.id for message in messages} == {
+        "edx_ace.E001",
+        "edx_ace.E003",
+        "edx_ace.E005",
+        "edx_ace.E006",
+        "edx_ace.W003",
+    }
+    for message in messages:
+        assert "ACE_ENABLED_" in message.msg + message.hint or "DEFAULT_FROM_EMAIL" in message.msg, message
