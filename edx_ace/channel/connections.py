@@ -84,7 +84,7 @@ class SharedConnection:
     def close(self) -> None:
         self.is_open = False
         self.progress = None
-        _close_quietly(self.backend)
+        close_quietly(self.backend)
 
 
 class EmailAttempt:
@@ -136,7 +136,7 @@ class EmailAttempt:
             email.connection = connection
             return email.send()
         finally:
-            _close_quietly(connection)
+            close_quietly(connection)
 
     def _send_over(self, shared: SharedConnection, email) -> int:
         if shared.progress is not None:
@@ -241,7 +241,7 @@ def _drop_unless_reply(shared: SharedConnection, error: Exception) -> None:
         _local.shared = None
 
 
-def _close_quietly(connection) -> None:
+def close_quietly(connection) -> None:
     try:
         connection.close()
     except Exception as error:

@@ -15,14 +15,18 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+from email import policy as email_policy
+from email.message import EmailMessage as MIMEMessage
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 
 from edx_ace.channel import Channel, ChannelType, connections
 from edx_ace.channel.headers import validate_headers
-from edx_ace.channel.mail import from_header, html_document, one_line, recipient_address
+from edx_ace.channel.mail import from_header, html_document, needs_smtputf8, one_line, recipient_address
 from edx_ace.errors import FatalChannelDeliveryError, InvalidMessageError, RecoverableChannelDeliveryError
 from edx_ace.options import get_option
 from edx_ace.utils.date import get_current_time
@@ -83,9 +87,11 @@ class DjangoEmailChannel(Channel):
         return []
 
     def deliver(self, message: Message, rendered_message: RenderedEmail):
-        """Send the email and return ``None``; raise a channel error that says whether to retry."""
-        address = recipient_address(message, self.channel_name)
+        """Send the email and return ``None``, or raise a channel error that tells the pipeline whether to retry."""
+        address = recipient_address(message, self.channel_name, allow_utf8_local_part=True)
         email = self.build_email(message, rendered_message, address)
+        if needs_smtputf8(address):
+            return self.deliver_smtputf8(message, email)
 
         attempt = connections.EmailAttempt(_SmtpProgress, message.get_message_specific_logger(log))
         try:
@@ -105,6 +111,51 @@ class DjangoEmailChannel(Channel):
                 code="backend_accepted_none",
             )
         return None
+
+    def deliver_smtputf8(self, message: Message, email: EmailMultiAlternatives) -> None:
+        """
+        Send an email whose recipient has a non-ASCII local part, with SMTPUTF8 (RFC 6531).
+
+        Django's own message code would rewrite such an address, so the email is built
+        with Python's ``email`` package and sent over a connection of its own, after the
+        server's EHLO reply offers SMTPUTF8.
+
+        Raises:
+            InvalidMessageError: the backend is not Django's SMTP backend, or the server
+                does not offer SMTPUTF8 (code ``smtputf8_unsupported``); nothing is sent.
+        """
+        context = {"channel": self.channel_name, "log_id": message.log_id, "code": "smtputf8_unsupported"}
+        backend = get_connection(fail_silently=False)
+        if not isinstance(backend, SmtpEmailBackend):
+            raise InvalidMessageError(
+                "the recipient's address has a non-ASCII local part, which needs SMTPUTF8 (RFC 6531); only "
+                f"Django's SMTP backend can send it, and EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}",
+                **context,
+            )
+
+        mime = utf8_mime_message(email)
+        progress = None
+        try:
+            backend.open()
+            session = backend.connection
+            if session is None:
+                raise smtplib.SMTPServerDisconnected("Django's SMTP backend opened no connection")
+            session.ehlo_or_helo_if_needed()
+            if not session.has_extn("smtputf8"):
+                raise InvalidMessageError(
+                    "the recipient's address has a non-ASCII local part, which needs SMTPUTF8 (RFC 6531), and the "
+                    "SMTP server does not offer it; use a server that supports SMTPUTF8 or ask the recipient for an "
+                    "ASCII address",
+                    **context,
+                )
+            progress = _SmtpProgress(session)
+            session.send_message(mime, from_addr=parseaddr(email.from_email)[1], to_addrs=list(email.to))
+        except InvalidMessageError:
+            raise
+        except Exception as error:
+            raise self.translate_error(error, progress, message) from error
+        finally:
+            connections.close_quietly(backend)
 
     def build_email(self, message: Message, rendered: RenderedEmail, address: str) -> EmailMultiAlternatives:
         """
@@ -132,7 +183,7 @@ class DjangoEmailChannel(Channel):
         return email
 
     def translate_error(self, error: Exception, progress: _SmtpProgress | None, message: Message) -> Exception:
-        """Return the channel error that says whether ``error`` may be retried."""
+        """Return the channel error that ``error`` becomes: recoverable when it may be retried, fatal otherwise."""
         context = {"channel": self.channel_name, "log_id": message.log_id}
         retry_at = get_current_time() + RETRY_DELAY
 
@@ -175,3 +226,31 @@ def _text(reply) -> str:
     if isinstance(reply, bytes):
         return reply.decode("utf-8", "replace")
     return str(reply)
+
+
+def utf8_mime_message(email: EmailMultiAlternatives) -> MIMEMessage:
+    """
+    Return ``email`` as a message of Python's ``email`` package that keeps UTF-8 addresses.
+
+    Its policy is ``SMTPUTF8``, so headers are written as raw UTF-8 instead of RFC 2047
+    encoded-words; only a server that offers SMTPUTF8 may receive it.
+    """
+    sender = parseaddr(email.from_email)[1]
+    mime = MIMEMessage(policy=email_policy.SMTPUTF8)
+    mime["From"] = email.from_email
+    mime["To"] = ", ".join(email.to)
+    if email.reply_to:
+        mime["Reply-To"] = ", ".join(email.reply_to)
+    mime["Subject"] = email.subject
+    mime["Date"] = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+    # The sender's domain names the Message-ID, which spares the DNS lookup Django does.
+    mime["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    for name, value in email.extra_headers.items():
+        mime[name] = value
+
+    mime.set_content(email.body)
+    for content, mimetype in email.alternatives:
+        maintype, _slash, subtype = mimetype.partition("/")
+        if maintype == "text":
+            mime.add_alternative(content, subtype=subtype)
+    return mime

@@ -44,13 +44,16 @@ MAX_QUOTED_FROM_HEADER_LENGTH = 72
 _ADDRESS_SPECIALS = frozenset('()<>[]:;@\\,"')
 
 
-def recipient_address(message: Message, channel_name: str) -> str:
+def recipient_address(message: Message, channel_name: str, *, allow_utf8_local_part: bool = False) -> str:
     """
     Return the recipient's email address, checked and ready for any email transport.
 
     Surrounding spaces are stripped and an internationalized domain is converted to
     punycode (``ada@bücher.example`` -> ``ada@xn--bcher-kva.example``). Every email channel
-    calls this before any I/O, so they all accept and reject the same addresses.
+    calls this before any I/O, so they all accept and reject the same addresses. A
+    non-ASCII local part needs SMTPUTF8 (RFC 6531), so only a channel that can check for
+    it and send it passes ``allow_utf8_local_part``. :func:`needs_smtputf8` detects such an
+    address.
 
     Raises:
         InvalidMessageError: the message has no recipient or no address (codes
@@ -83,7 +86,7 @@ def recipient_address(message: Message, channel_name: str) -> str:
             **context,
         )
 
-    problem, ascii_address = _check_address(address)
+    problem, ascii_address = _check_address(address, allow_utf8_local_part)
     if problem:
         raise InvalidMessageError(
             f"the recipient's email_address is not a single valid address: {problem}; pass one address such as "
@@ -94,8 +97,18 @@ def recipient_address(message: Message, channel_name: str) -> str:
     return ascii_address
 
 
-def _check_address(address: str) -> tuple[str, str]:
-    """Return ``(problem, "")`` for an address that cannot be sent to, else ``("", ascii address)``."""
+def needs_smtputf8(address: str) -> bool:
+    """Return whether an address from :func:`recipient_address` can only be sent with SMTPUTF8."""
+    return not address.isascii()
+
+
+def _check_address(address: str, allow_utf8_local_part: bool = False) -> tuple[str, str]:
+    """
+    Return ``(problem, "")`` for an address that cannot be sent to, else ``("", address)``.
+
+    The returned address has an ASCII domain, and an ASCII local part unless
+    ``allow_utf8_local_part`` is true.
+    """
     if any(character in _LINE_BREAKS for character in address):
         return "it contains a line break", ""
     if "," in address or ";" in address:
@@ -112,13 +125,17 @@ def _check_address(address: str) -> tuple[str, str]:
         return "it contains '=?', which mail software may decode as an RFC 2047 encoded-word", ""
 
     local_part, domain = address.rsplit("@", 1)
-    if not local_part.isascii():
-        # Such an address needs SMTPUTF8 (RFC 6531). Django's email message code writes a
+    utf8_local_part = not local_part.isascii()
+    if utf8_local_part and allow_utf8_local_part:
+        if local_part.startswith(".") or local_part.endswith(".") or ".." in local_part:
+            return "its local part (before the @) starts or ends with a dot or has two dots in a row", ""
+    elif utf8_local_part:
+        # Such an address needs SMTPUTF8 (RFC 6531). Django's own email code writes a
         # non-ASCII local part as an RFC 2047 encoded-word, which names another mailbox.
         return (
-            "its local part (before the @) is not ASCII, which needs SMTPUTF8 (RFC 6531), and Django's email "
-            "backends would rewrite it as an RFC 2047 encoded-word, a different mailbox; ask the recipient for an "
-            "ASCII address",
+            "its local part (before the @) is not ASCII, which needs SMTPUTF8 (RFC 6531), and this channel cannot "
+            "send it; only django_email with Django's SMTP backend and a server that offers SMTPUTF8 can, "
+            "otherwise ask the recipient for an ASCII address",
             "",
         )
 
@@ -127,8 +144,11 @@ def _check_address(address: str) -> tuple[str, str]:
         return "its domain is not a valid internationalized domain name, or IDNA would change it", ""
 
     ascii_address = f"{local_part}@{ascii_domain}"
+    # Django's validator accepts only ASCII local parts, so a UTF-8 local part was
+    # checked above and is replaced by "x" here, to validate the domain.
+    checked_address = f"x@{ascii_domain}" if utf8_local_part else ascii_address
     try:
-        validate_email(ascii_address)
+        validate_email(checked_address)
     except ValidationError:
         return "Django's email validator rejects it", ""
     return "", ascii_address

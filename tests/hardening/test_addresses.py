@@ -50,7 +50,6 @@ INVALID_ADDRESSES = [
     ("@example.org", "invalid_address", "validator rejects it"),
     ("ada@-example-.com", "invalid_address", "validator rejects it"),
     ("ada@" + "x" * 64 + ".com", "invalid_address", "validator rejects it"),
-    ("jürgen@example.com", "invalid_address", "SMTPUTF8"),
     ("=?utf-8?B?ZXZl?=@example.com", "invalid_address", "encoded-word"),
     ("=??B??=@example.com", "invalid_address", "encoded-word"),
     ("ada@straße.example", "invalid_address", "IDNA would change it"),
@@ -170,13 +169,74 @@ def test_no_recipient_is_its_own_reason(email_dir, caplog):
     assert len(log_lines(caplog, message, logging.ERROR)) == 1
 
 
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [("jürgen@example.com", "jürgen@example.com"), (" jürgen@bücher.example ", "jürgen@xn--bcher-kva.example")],
+)
 @pytest.mark.parametrize("smtp_server", [{"enable_smtputf8": True}], indirect=True)
-def test_non_ascii_local_part_rejected_with_smtputf8(smtp_settings, smtp_server):
+def test_utf8_local_part_sent_with_smtputf8(smtp_settings, smtp_server, given, sent):
+    outcome = ace.send(echo_message(email_address=given)).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.DELIVERED
+    mail_from, recipients, _raw = smtp_server.handler.envelopes[0]
+    assert recipients == [sent]
+    assert mail_from == "noreply@example.com"
+    email = smtp_server.messages[0]
+    assert email["To"] == sent
+    assert email.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in email.get_payload()] == ["text/plain", "text/html"]
+
+
+def test_utf8_local_part_without_smtputf8(smtp_settings, smtp_server, caplog):
+    message = echo_message(email_address="jürgen@example.com")
+
+    outcome = ace.send(message).outcome_for(ChannelType.EMAIL)
+    following = ace.send(echo_message())
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "smtputf8_unsupported"
+    assert "the SMTP server does not offer it" in outcome.reason
+    assert [envelope[1] for envelope in smtp_server.handler.envelopes] == [["ada@example.com"]]
+    assert following.delivered
+    assert len(log_lines(caplog, message, logging.ERROR)) == 1
+
+
+def test_utf8_local_part_on_locmem(settings):
+    settings.ACE_ENABLED_CHANNELS = ["django_email"]
+
     outcome = ace.send(echo_message(email_address="jürgen@example.com")).outcome_for(ChannelType.EMAIL)
 
     assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "smtputf8_unsupported"
+    assert "EMAIL_BACKEND" in outcome.reason
+    assert mail.outbox == []
+
+
+def test_utf8_local_part_on_file(email_dir):
+    outcome = ace.send(echo_message(email_address="jürgen@example.com")).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "invalid_address"
     assert "SMTPUTF8" in outcome.reason
-    assert smtp_server.handler.sessions == 0
+    assert not email_dir.exists() or not list(email_dir.iterdir())
+
+
+def test_utf8_local_part_on_sailthru(sailthru_server):
+    outcome = ace.send(echo_message(email_address="jürgen@example.com")).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "invalid_address"
+    assert sailthru_server.requests == []
+
+
+@pytest.mark.parametrize("address", ["jürgen.@example.com", ".jürgen@example.com", "jür..gen@example.com"])
+@pytest.mark.parametrize("smtp_server", [{"enable_smtputf8": True}], indirect=True)
+def test_utf8_local_part_dots_checked(smtp_settings, smtp_server, address):
+    outcome = ace.send(echo_message(email_address=address)).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert "dot" in outcome.reason
+    assert smtp_server.handler.envelopes == []
 
 
 @pytest.mark.parametrize("smtp_server", [{"enable_smtputf8": True}], indirect=True)
