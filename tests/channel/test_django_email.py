@@ -180,7 +180,7 @@ def test_locmem_backend_records_email(settings):
 
 def test_backend_accepting_nothing_is_failure(settings):
     settings.ACE_ENABLED_CHANNELS = ["django_email"]
-    settings.EMAIL_BACKEND = "tests.channel.test_django_email.NothingBackend"
+    settings.EMAIL_BACKEND = "tests.backends.NothingBackend"
 
     outcome = ace.send(make_message()).outcome_for(ChannelType.EMAIL)
 
@@ -198,19 +198,3 @@ def test_delivery_is_logged_without_address(smtp_settings, smtp_server, caplog):
         message.log_id in record.getMessage() and "Delivered" in record.getMessage() for record in caplog.records
     )
     assert all("ada@example.com" not in record.getMessage() for record in caplog.records)
-
-
-class NothingBackend:
-    """An email backend that accepts no message, as a misconfigured provider might."""
-
-    def __init__(self, **kwargs):
-        pass
-
-    def open(self):
-        return False
-
-    def close(self):
-        pass
-
-    def send_messages(self, messages):
-        return 0

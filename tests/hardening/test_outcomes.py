@@ -16,22 +16,6 @@ from edx_ace.test_utils import StubPolicy, patch_policies
 from tests.hardening.messages import echo_message, log_lines
 
 
-class NothingBackend:
-    """An email backend that accepts no message, as a misconfigured provider might."""
-
-    def __init__(self, **kwargs):
-        pass
-
-    def open(self):
-        return False
-
-    def close(self):
-        pass
-
-    def send_messages(self, messages):
-        return 0
-
-
 def expired(context):
     return echo_message(expiration_time=context["clock"].now - datetime.timedelta(seconds=1))
 
@@ -48,7 +32,7 @@ def no_recipient(context):
 
 def backend_accepts_nothing(context):
     context["settings"].ACE_ENABLED_CHANNELS = ["django_email"]
-    context["settings"].EMAIL_BACKEND = "tests.hardening.test_outcomes.NothingBackend"
+    context["settings"].EMAIL_BACKEND = "tests.backends.NothingBackend"
     return echo_message()
 
 
