@@ -53,7 +53,7 @@ def send(msg: Message, limit_to_channels: Iterable[ChannelType | str] | None = N
 
     The message is rendered and delivered once per allowed channel type. A failure on one
     channel type (a missing template, an invalid recipient, a transport error) is logged
-    with the message's log id and recorded in the result; it never stops the other channel
+    with the message's log id and recorded in the result. It never stops the other channel
     types, and ``send()`` returns normally, so a caller's loop over many recipients goes on.
 
     Args:
@@ -92,7 +92,7 @@ def send_many(
     To keep a large batch's results small, each outcome's ``error`` is kept without its
     traceback, which would keep the message and its context in memory (the traceback was
     logged when the error happened). A channel type that has no enabled channel gets a
-    shared SKIPPED outcome whose ``error`` is ``None``; its ``reason`` and ``code`` say why.
+    shared SKIPPED outcome whose ``error`` is ``None``; its ``reason`` and ``code`` give the cause.
 
     Returns:
         One :class:`~edx_ace.result.SendResult` per message, in the order of ``messages``.

@@ -87,7 +87,7 @@ def _uuid_field() -> dict[str, Any]:
 @attr.s
 class Message(MessageAttributeSerializationMixin):
     """
-    One message for one recipient: what to render, for whom, and until when to try.
+    One message for one recipient: the templates to render, the recipient, and the time after which delivery stops.
 
     Args:
         app_label: The Django app whose templates render the message. Required.

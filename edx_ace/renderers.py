@@ -112,7 +112,7 @@ class AbstractRenderer:
 
 
 def _is_missing(error: TemplateDoesNotExist, path: str) -> bool:
-    """Return whether ``error`` says that the template ``path`` itself is missing, not one it includes."""
+    """Return whether ``error`` reports that the template ``path`` itself is missing, not one it includes."""
     return str(error) == path or error.args[:1] == (path,)
 
 

@@ -277,7 +277,7 @@ class MessageAttributeSerializationMixin:
         Decode the JSON string made by ``str()`` into an instance of this class.
 
         Raises:
-            ValueError: ``string_value`` is not valid JSON, or a field holds an invalid value.
+            ValueError: ``string_value`` is not valid JSON, or a field contains an invalid value.
             TypeError: the JSON is not an object, lacks a required field, or a field has the
                 wrong type.
         """

@@ -8,7 +8,7 @@ class WelcomeMessage(MessageType):
     Greets a new learner and lists the courses they are enrolled in.
 
     Templates: ``example/templates/example/edx_ace/welcomemessage/email/``. The context
-    holds ``platform_name``, ``learner_name`` and ``courses``, a list of dicts with
+    contains ``platform_name``, ``learner_name`` and ``courses``, a list of dicts with
     ``name``, ``start`` (a datetime), ``description`` and ``url``.
     """
 

@@ -54,12 +54,12 @@ def signature(secret: str, form: dict[str, str]) -> str:
 def json_answer(
     body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0
 ) -> Answer:
-    """Return an answer whose body is ``body`` in JSON."""
+    """Return a response whose body is ``body`` in JSON."""
     return Answer(status=status, body=json.dumps(body).encode("utf-8"), headers=headers or {}, delay=delay)
 
 
 def error_answer(code: Any, text: str, status: int = 400, headers: dict[str, str] | None = None) -> Answer:
-    """Return a Sailthru error answer: ``{"error": code, "errormsg": text}``."""
+    """Return a Sailthru error response: ``{"error": code, "errormsg": text}``."""
     return json_answer({"error": code, "errormsg": text}, status=status, headers=headers)
 
 

@@ -22,7 +22,7 @@ SECOND = datetime.timedelta(seconds=1)
 
 
 def retry_at(clock, seconds):
-    """Return a scripted step that asks for a retry ``seconds`` after the attempt."""
+    """Return a scripted step that requests a retry ``seconds`` after the attempt."""
     return lambda: RecoverableChannelDeliveryError("busy", clock.now + seconds * SECOND)
 
 

@@ -3,7 +3,7 @@ Delivery channels: the :class:`Channel` extension point, the :class:`ChannelType
 and the registry of enabled channels.
 
 To add a channel, subclass :class:`Channel` and register the class under the entry point
-group ``openedx.ace.channel`` in your package's metadata; then list its name in the
+group ``openedx.ace.channel`` in your package's metadata. Then list its name in the
 setting ``ACE_ENABLED_CHANNELS``.
 """
 
