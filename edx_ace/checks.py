@@ -6,17 +6,15 @@ Each check has a stable id (``edx_ace.E001``) and a message that names the setti
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from importlib.metadata import entry_points
 
 from django.conf import global_settings, settings
 from django.core.checks import CheckMessage, Error, Warning, register
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from edx_ace import conf, language
 from edx_ace.channel import CHANNEL_NAMESPACE, ROUTING_SETTINGS, ChannelType
 from edx_ace.channel import sailthru as sailthru_channel
+from edx_ace.options import address_problem
 from edx_ace.policy import POLICY_NAMESPACE
 
 
@@ -257,14 +255,12 @@ def check_setting_values(app_configs=None, **kwargs):
     sender = getattr(settings, "DEFAULT_FROM_EMAIL", "")
     # An empty DEFAULT_FROM_EMAIL disables the channel, which edx_ace.W001 reports.
     if isinstance(names, list | tuple) and "django_email" in names and sender:
-        _name, address = parseaddr(sender if isinstance(sender, str) else "")
-        try:
-            validate_email(address)
-        except ValidationError:
+        problem = address_problem(sender)
+        if problem:
             messages.append(
                 Error(
-                    f"DEFAULT_FROM_EMAIL is {sender!r:.80}, which is not one valid email address, so every email "
-                    "of the django_email channel would carry an invalid From header.",
+                    f"DEFAULT_FROM_EMAIL is not one valid sender address ({problem}), so every email of the "
+                    "django_email channel would carry an invalid From header.",
                     hint="Set DEFAULT_FROM_EMAIL to an address such as 'noreply@example.com' or "
                     "'Example <noreply@example.com>'.",
                     id="edx_ace.E141",

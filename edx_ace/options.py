@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from edx_ace.errors import InvalidMessageError
+from edx_ace.utils.addresses import ascii_domain
 
 if TYPE_CHECKING:
     from edx_ace.message import Message
@@ -65,8 +66,14 @@ def address_problem(address: Any) -> str | None:
     _name, mailbox = parseaddr(address)
     if not mailbox or "," in address or ";" in address:
         return f"got {_describe(address)}, which is not a single email address"
+    local_part, _at, domain = mailbox.rpartition("@")
+    if not local_part.isascii():
+        return f"got {_describe(address)}, whose local part (before the @) is not ASCII, which a sender cannot use"
+    converted = ascii_domain(domain)
+    if converted is None:
+        return f"got {_describe(address)}, whose domain is not a valid domain name"
     try:
-        validate_email(mailbox)
+        validate_email(f"{local_part}@{converted}")
     except ValidationError:
         return f"got {_describe(address)}, whose address {mailbox!r} is invalid"
     return None
@@ -121,7 +128,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         name="from_address",
-        kind="one email address (str)",
+        kind="email address (str)",
         meaning=(
             "The sender address, in place of ``DEFAULT_FROM_EMAIL``. The display name is still the "
             "rendered ``from_name``."
@@ -177,7 +184,7 @@ def option_problems(options: Any) -> list[str]:
             continue
         problem = option.check(value)
         if problem:
-            problems.append(f"options[{key!r}] must be a {option.kind}: {problem}")
+            problems.append(f"options[{key!r}] is not a valid {option.kind}: {problem}")
     return problems
 
 
@@ -216,6 +223,6 @@ def get_option(message: Message, name: str, default: Any = None, *, channel: str
     problem = option.check(value)
     if problem:
         raise InvalidMessageError(
-            f"options[{name!r}] must be a {option.kind}: {problem}", channel=channel, log_id=message.log_id
+            f"options[{name!r}] is not a valid {option.kind}: {problem}", channel=channel, log_id=message.log_id
         )
     return value

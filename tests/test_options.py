@@ -100,7 +100,7 @@ def test_get_option_checks_changed_dict():
     message = make_message()
     message.options["transactional"] = "yes"
 
-    with pytest.raises(InvalidMessageError, match=r"options\['transactional'\] must be a bool"):
+    with pytest.raises(InvalidMessageError, match=r"options\['transactional'\] is not a valid bool"):
         get_option(message, "transactional")
 
 

@@ -118,5 +118,5 @@ def test_invalid_option_in_json_names_key():
     data = json.loads(JSON_0_1_5)
     data["options"] = {"reply_to": "help@example.com"}
 
-    with pytest.raises(ValueError, match=r"Message: options\['reply_to'\] must be a list of email addresses"):
+    with pytest.raises(ValueError, match=r"Message: options\['reply_to'\] is not a valid list of email addresses"):
         Message.from_string(json.dumps(data))

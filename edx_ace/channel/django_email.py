@@ -21,6 +21,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 
@@ -210,6 +211,13 @@ class DjangoEmailChannel(Channel):
                 )
             return RecoverableChannelDeliveryError(
                 f"the SMTP connection failed before the message was sent ({description})", retry_at, **context
+            )
+        if isinstance(error, ImportError | ImproperlyConfigured):
+            return FatalChannelDeliveryError(
+                f"the email backend EMAIL_BACKEND={settings.EMAIL_BACKEND!r} could not be loaded, so nothing was sent "
+                f"({type(error).__name__}: {error}); set EMAIL_BACKEND to an installed backend",
+                code="backend_unavailable",
+                **context,
             )
         return FatalChannelDeliveryError(
             f"delivery unknown: the email backend raised {type(error).__name__}: {error}", **context

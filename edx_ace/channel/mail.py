@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 
 from edx_ace.errors import InvalidMessageError
 from edx_ace.language import normalize
+from edx_ace.utils.addresses import ascii_domain
 
 if TYPE_CHECKING:
     from edx_ace.message import Message
@@ -139,39 +140,19 @@ def _check_address(address: str, allow_utf8_local_part: bool = False) -> tuple[s
             "",
         )
 
-    ascii_domain = _punycode(domain)
-    if ascii_domain is None:
+    converted_domain = ascii_domain(domain)
+    if converted_domain is None:
         return "its domain is not a valid internationalized domain name, or IDNA would change it", ""
 
-    ascii_address = f"{local_part}@{ascii_domain}"
+    ascii_address = f"{local_part}@{converted_domain}"
     # Django's validator accepts only ASCII local parts, so a UTF-8 local part was
     # checked above and is replaced by "x" here, to validate the domain.
-    checked_address = f"x@{ascii_domain}" if utf8_local_part else ascii_address
+    checked_address = f"x@{converted_domain}" if utf8_local_part else ascii_address
     try:
         validate_email(checked_address)
     except ValidationError:
         return "Django's email validator rejects it", ""
     return "", ascii_address
-
-
-def _punycode(domain: str) -> str | None:
-    """
-    Return ``domain`` in ASCII (IDNA), or ``None`` when it is invalid or IDNA would alter it.
-
-    Python's ``idna`` codec (IDNA 2003, as Django's own ``punycode()`` uses) maps some
-    names to others, such as ``ß`` to ``ss`` and full-width letters to ASCII; sending there
-    could reach someone else, so such a domain is rejected instead.
-    """
-    if domain.isascii():
-        return domain
-    try:
-        encoded = domain.encode("idna").decode("ascii")
-        decoded = encoded.encode("ascii").decode("idna")
-    except UnicodeError:
-        return None
-    if decoded != unicodedata.normalize("NFC", domain).lower():
-        return None
-    return encoded
 
 
 def one_line(text: str) -> str:
@@ -186,6 +167,30 @@ def one_line(text: str) -> str:
     return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split()).replace("=?", "= ?")
 
 
+def ascii_sender_address(address: str) -> str:
+    """
+    Return the sender ``address`` with its domain in punycode.
+
+    A value without ``@`` is returned unchanged for the email backend to judge; the system
+    check ``edx_ace.E141`` reports such a ``DEFAULT_FROM_EMAIL``.
+
+    Raises:
+        InvalidMessageError: the local part is not ASCII or the domain is not a valid
+            internationalized domain name (code ``invalid_sender``).
+    """
+    local_part, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    converted = ascii_domain(domain)
+    if converted is None or not local_part.isascii():
+        raise InvalidMessageError(
+            f"the sender address {address!r} cannot be sent from: its local part must be ASCII and its domain a "
+            "valid domain name; fix DEFAULT_FROM_EMAIL or the from_address option",
+            code="invalid_sender",
+        )
+    return f"{local_part}@{converted}"
+
+
 def from_header(from_name: str, default_from_email: str) -> str:
     """
     Return a From header value: the rendered display name with the address of ``default_from_email``.
@@ -197,7 +202,7 @@ def from_header(from_name: str, default_from_email: str) -> str:
     special character, the name is shortened between two characters until it fits.
     """
     _name, address = parseaddr(default_from_email)
-    address = address or default_from_email
+    address = ascii_sender_address(address or default_from_email)
     name = one_line(from_name)
     if not name:
         return address

@@ -198,3 +198,48 @@ def test_delivery_is_logged_without_address(smtp_settings, smtp_server, caplog):
         message.log_id in record.getMessage() and "Delivered" in record.getMessage() for record in caplog.records
     )
     assert all("ada@example.com" not in record.getMessage() for record in caplog.records)
+
+
+def test_missing_backend_is_named(settings):
+    settings.ACE_ENABLED_CHANNELS = ["django_email"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.nosuch.EmailBackend"
+
+    outcome = ace.send(make_message()).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.FAILED
+    assert outcome.code == "backend_unavailable"
+    assert "could not be loaded, so nothing was sent" in outcome.reason
+    assert "delivery unknown" not in outcome.reason
+
+
+def test_idn_sender_domain_in_punycode(smtp_settings, smtp_server):
+    smtp_settings.DEFAULT_FROM_EMAIL = "Team <team@bücher.example>"
+
+    result = ace.send(make_message())
+
+    assert result.delivered
+    assert smtp_server.handler.envelopes[0][0] == "team@xn--bcher-kva.example"
+    assert smtp_server.messages[0]["From"].addresses[0].addr_spec == "team@xn--bcher-kva.example"
+
+
+def test_idn_from_address_option(smtp_settings, smtp_server):
+    result = ace.send(make_message(options={"from_address": "news@bücher.example"}))
+
+    assert result.delivered
+    assert smtp_server.handler.envelopes[0][0] == "news@xn--bcher-kva.example"
+
+
+def test_utf8_sender_local_part_rejected():
+    with pytest.raises(InvalidMessageError, match=r"local part .* is not ASCII"):
+        make_message(options={"from_address": "jürgen@example.org"})
+
+
+def test_utf8_default_sender_is_invalid(smtp_settings, smtp_server):
+    smtp_settings.DEFAULT_FROM_EMAIL = "jürgen@example.org"
+
+    outcome = ace.send(make_message()).outcome_for(ChannelType.EMAIL)
+
+    assert outcome.status is DeliveryStatus.INVALID
+    assert outcome.code == "invalid_sender"
+    assert "DEFAULT_FROM_EMAIL" in outcome.reason
+    assert smtp_server.handler.envelopes == []
