@@ -40,8 +40,8 @@ def _check_names(setting, namespace, missing_id, type_id):
             known = ", ".join(sorted(installed)) or "none"
             messages.append(
                 Error(
-                    f"{setting} names {name!r}, but no installed package provides a {namespace} entry point "
-                    f"of that name.",
+                    f"{setting} names {name!r}, but no installed package provides an entry point of that name "
+                    f"in the group {namespace}.",
                     hint=f"Install the package that provides it or remove it from {setting}. Installed: {known}.",
                     id=missing_id,
                 )
@@ -390,7 +390,7 @@ def check_default_from_email(app_configs=None, **kwargs):
         if isinstance(channel_class, type) and issubclass(channel_class, DjangoEmailChannel):
             messages.append(
                 Warning(
-                    f"DEFAULT_FROM_EMAIL is not set, so the channel {name!r} named in ACE_ENABLED_CHANNELS "
+                    f"DEFAULT_FROM_EMAIL is Django's placeholder, so the channel {name!r} named in ACE_ENABLED_CHANNELS "
                     f"sends email from Django's placeholder address {DJANGO_DEFAULT_FROM_EMAIL!r}.",
                     hint='Set DEFAULT_FROM_EMAIL to the address emails are sent from, such as "noreply@example.com".',
                     id="edx_ace.W003",

@@ -198,7 +198,7 @@ def test_broken_template_gets_error_page(tmp_path):
     page = (tmp_path / "testapp.broken.email.en.html").read_text()
     assert "Rendering failed: TemplateSyntaxError" in page
     assert "testapp.broken.email.en.html: rendering failed: TemplateSyntaxError" in stderr
-    assert "Wrote 1 preview pages" in stdout
+    assert "Wrote 1 preview page." in stdout
 
 
 def test_invalid_fixture_gets_error_page(tmp_path, settings):
@@ -227,7 +227,7 @@ def test_strict_passes_on_complete_fixture(tmp_path):
     stdout, stderr = run_preview("--output", str(tmp_path), "--message", "example", "--strict")
 
     assert stderr == ""
-    assert "Wrote 1 preview pages" in stdout
+    assert "Wrote 1 preview page." in stdout
 
 
 def test_unknown_language_named(tmp_path):

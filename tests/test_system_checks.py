@@ -62,7 +62,7 @@ def test_django_email_from_placeholder_address(settings):
     messages = ace_messages()
 
     message = by_id(messages, "edx_ace.W003")
-    assert "DEFAULT_FROM_EMAIL is not set, so the channel 'django_email'" in message.msg
+    assert "DEFAULT_FROM_EMAIL is Django's placeholder, so the channel 'django_email'" in message.msg
     assert "'webmaster@localhost'" in message.msg
     assert "Set DEFAULT_FROM_EMAIL to the address emails are sent from" in message.hint
     assert [message.id for message in messages] == ["edx_ace.W003"]

@@ -130,7 +130,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"{preview.page_name}: rendering failed: {' '.join(preview.error.split())}")
             elif preview.missing:
                 self.stderr.write(f"{preview.page_name}: missing variables: {', '.join(preview.missing)}")
-        self.stdout.write(f"Wrote {len(previews)} preview pages. Index:")
+        self.stdout.write(f"Wrote {len(previews)} preview page{'' if len(previews) == 1 else 's'}. Index:")
         self.stdout.write(str(index_path))
 
     def serve(self, output_dir: Path, port: int) -> None:
