@@ -251,6 +251,28 @@ def check_setting_values(app_configs=None, **kwargs):
             )
         )
 
+    chunk_size = conf.get("ACE_SEND_MANY_CHUNK_SIZE")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        messages.append(
+            Error(
+                f"ACE_SEND_MANY_CHUNK_SIZE is {chunk_size!r:.80}, not a positive integer, so ace.send_many() raises "
+                "ValueError and a reused SMTP connection sends one email only.",
+                hint="Set ACE_SEND_MANY_CHUNK_SIZE to a whole number such as 100, or remove it.",
+                id="edx_ace.E142",
+            )
+        )
+
+    reuse = conf.get("ACE_EMAIL_CONNECTION_REUSE_SECONDS")
+    if isinstance(reuse, bool) or not isinstance(reuse, int | float) or not reuse >= 0:
+        messages.append(
+            Error(
+                f"ACE_EMAIL_CONNECTION_REUSE_SECONDS is {reuse!r:.80}, not a number of seconds >= 0, so ACE keeps no "
+                "SMTP connection open between sends.",
+                hint="Set ACE_EMAIL_CONNECTION_REUSE_SECONDS to a number of seconds such as 30, or 0 to turn reuse off.",
+                id="edx_ace.E143",
+            )
+        )
+
     names = conf.get("ACE_ENABLED_CHANNELS")
     sender = getattr(settings, "DEFAULT_FROM_EMAIL", "")
     # An empty DEFAULT_FROM_EMAIL disables the channel, which edx_ace.W001 reports.

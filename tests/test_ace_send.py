@@ -126,9 +126,25 @@ def test_dry_run_reports_render_failure():
     stdout = io.StringIO()
 
     with pytest.raises(CommandError):
-        call_command("ace_send", "example", "nosuchmessage", "--username", "ada", "--dry-run", stdout=stdout)
+        call_command(
+            "ace_send",
+            "example",
+            "nosuchmessage",
+            *("--username", "ada", "--email", "ada@example.com", "--dry-run"),
+            stdout=stdout,
+        )
 
     assert "  email (file_email): failed: rendering failed: TemplateDoesNotExist" in stdout.getvalue()
+
+
+def test_dry_run_checks_address(email_dir):
+    stdout = io.StringIO()
+
+    with pytest.raises(CommandError, match="nothing was rendered"):
+        call_command("ace_send", "example", "welcomemessage", "--username", "ada", "--dry-run", stdout=stdout)
+
+    assert "  email (file_email): invalid: the recipient has no email_address" in stdout.getvalue()
+    assert not email_dir.exists()
 
 
 @pytest.mark.parametrize(

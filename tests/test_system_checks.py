@@ -7,6 +7,8 @@ import importlib
 import pytest
 from django.core.checks import run_checks
 
+from edx_ace import checks
+
 
 def ace_messages():
     """Return the messages of the checks tagged ``edx_ace``, as registered by the app config."""
@@ -91,3 +93,32 @@ def test_every_message_names_a_setting(settings, broken_channel_plugin):
     }
     for message in messages:
         assert "ACE_ENABLED_" in message.msg + message.hint or "DEFAULT_FROM_EMAIL" in message.msg, message
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "check_id"),
+    [
+        ("ACE_SEND_MANY_CHUNK_SIZE", 0, "edx_ace.E142"),
+        ("ACE_SEND_MANY_CHUNK_SIZE", "10", "edx_ace.E142"),
+        ("ACE_EMAIL_CONNECTION_REUSE_SECONDS", -5, "edx_ace.E143"),
+        ("ACE_EMAIL_CONNECTION_REUSE_SECONDS", "30", "edx_ace.E143"),
+    ],
+)
+def test_connection_settings_checked(settings, setting, value, check_id):
+    setattr(settings, setting, value)
+
+    messages = [message for message in checks.check_setting_values() if message.id == check_id]
+
+    assert len(messages) == 1
+    assert setting in messages[0].msg
+    assert repr(value) in messages[0].msg
+
+
+def test_connection_settings_silent_when_valid(settings):
+    settings.ACE_SEND_MANY_CHUNK_SIZE = 50
+    settings.ACE_EMAIL_CONNECTION_REUSE_SECONDS = 0
+
+    ids = {message.id for message in checks.check_setting_values()}
+
+    assert "edx_ace.E142" not in ids
+    assert "edx_ace.E143" not in ids

@@ -219,13 +219,25 @@ def _still_usable(shared: SharedConnection, key: tuple, in_batch: bool) -> bool:
         return False
     if in_batch:
         return True
-    if not shared.is_smtp or not shared.is_open or shared.sent >= conf.get("ACE_SEND_MANY_CHUNK_SIZE"):
+    if not shared.is_smtp or not shared.is_open or shared.sent >= _max_emails_per_connection():
         return False
     return time.monotonic() - shared.last_used < _reuse_seconds()
 
 
 def _reuse_seconds() -> float:
-    return conf.get("ACE_EMAIL_CONNECTION_REUSE_SECONDS")
+    """Return ACE_EMAIL_CONNECTION_REUSE_SECONDS, or 0 (no reuse) when it is not a number >= 0 (check E143)."""
+    seconds = conf.get("ACE_EMAIL_CONNECTION_REUSE_SECONDS")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
+        return 0
+    return seconds
+
+
+def _max_emails_per_connection() -> int:
+    """Return ACE_SEND_MANY_CHUNK_SIZE, or 1 when it is not a positive integer (check E142)."""
+    size = conf.get("ACE_SEND_MANY_CHUNK_SIZE")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        return 1
+    return size
 
 
 def _drop_unless_reply(shared: SharedConnection, error: Exception) -> None:

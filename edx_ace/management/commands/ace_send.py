@@ -24,7 +24,8 @@ from django.core.validators import validate_email
 from edx_ace import ace, policy, presentation
 from edx_ace import channel as channel_module
 from edx_ace.channel import Channel, ChannelType
-from edx_ace.errors import UnsupportedChannelError
+from edx_ace.channel.mail import recipient_address
+from edx_ace.errors import InvalidMessageError, UnsupportedChannelError
 from edx_ace.management.languages import check_languages
 from edx_ace.message import Message
 from edx_ace.recipient import Recipient
@@ -243,6 +244,13 @@ class Command(BaseCommand):
             if limit is not None and not limit.allows(channel):
                 self.stdout.write(f"  {channel_type.value} ({channel.channel_name}): skipped: not in --channel")
                 continue
+            if channel_type is ChannelType.EMAIL:
+                # The real send checks the address before anything else, so the dry run does too.
+                try:
+                    recipient_address(message, channel.channel_name, allow_utf8_local_part=True)
+                except InvalidMessageError as error:
+                    self.stdout.write(f"  {channel_type.value} ({channel.channel_name}): invalid: {error.message}")
+                    continue
             try:
                 rendered = presentation.render(channel, message)
             except Exception as error:
