@@ -209,7 +209,7 @@ def send_message(
     try:
         denied = policy.denials(msg)
     except Exception as error:
-        # A policy that fails cannot say whether the recipient may be contacted, so no
+        # A policy that fails cannot decide whether the recipient may be contacted, so no
         # channel is used.
         logger.exception("A policy raised an error, so the message is not sent")
         for channel_type in ChannelType:

@@ -106,7 +106,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     ),
 }
 
-#: The longest time one ``ace.send()`` waits for retries of one channel, in seconds,
+#: The maximum time one ``ace.send()`` waits for retries of one channel, in seconds,
 #: whatever the message's expiration time allows. A longer wait belongs in a task queue.
 MAX_RETRY_WAIT_SECONDS = 5 * 60
 

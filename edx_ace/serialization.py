@@ -35,7 +35,7 @@ TAG = "__ace__"
 
 #: Field metadata key: when true, ``to_json()`` leaves the field out while it is ``None``
 #: or an empty dict. Fields added after edx-ace 0.1.5 set it, so a message that uses none
-#: of them is written exactly as 0.1.5 wrote it; ``from_json()`` gives missing fields their
+#: of them is written exactly as 0.1.5 wrote it. ``from_json()`` gives missing fields their
 #: defaults.
 OMIT_WHEN_EMPTY = "json_omit_when_empty"
 

@@ -1,5 +1,5 @@
 """
-A fake Sailthru REST API for tests: an HTTP server on 127.0.0.1 that answers ``POST /send``.
+A fake Sailthru REST API for tests: an HTTP server on 127.0.0.1 that responds to ``POST /send``.
 
 It checks each request's signature the way Sailthru does (the MD5 hex digest of the
 secret followed by the sorted values of every other form field), records every request,
@@ -76,7 +76,7 @@ class SailthruServer:
         self.host = "127.0.0.1"
         self.port = free_port()
         self.httpd = ThreadingHTTPServer((self.host, self.port), self._handler_class())
-        # A delayed answer may still be sleeping when the test ends; its thread must not
+        # A delayed response may still be sleeping when the test ends; its thread must not
         # keep stop() waiting.
         self.httpd.daemon_threads = True
         # A short poll interval lets stop() return quickly: shutdown() waits for one poll.
@@ -98,7 +98,7 @@ class SailthruServer:
         self.thread.join()
 
     def answer(self, *answers: Answer) -> None:
-        """Queue answers for the next correctly signed sends, in order."""
+        """Queue responses for the next correctly signed sends, in order."""
         with self.lock:
             self.answers.extend(answers)
 

@@ -88,7 +88,7 @@ class DjangoEmailChannel(Channel):
         return []
 
     def deliver(self, message: Message, rendered_message: RenderedEmail):
-        """Send the email and return ``None``, or raise a channel error that tells the pipeline whether to retry."""
+        """Send the email and return ``None``, or raise a channel error that is recoverable only when a retry is safe."""
         address = recipient_address(message, self.channel_name, allow_utf8_local_part=True)
         email = self.build_email(message, rendered_message, address)
         if needs_smtputf8(address):

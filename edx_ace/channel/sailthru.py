@@ -440,9 +440,9 @@ def next_attempt_time(headers: Mapping[str, str], now: datetime.datetime) -> dat
 
 def header_value(headers: Mapping[str, str], header: ResponseHeaders) -> str | None:
     """Return the value of ``header`` in ``headers``, matching its name case-insensitively."""
-    wanted = header.value.lower()
+    expected_name = header.value.lower()
     for name, value in headers.items():
-        if isinstance(name, str) and name.lower() == wanted:
+        if isinstance(name, str) and name.lower() == expected_name:
             return value
     return None
 
