@@ -52,7 +52,7 @@ ACE_ENABLED_POLICIES: list[str] = []
 # One folder per test process, so parallel runs never share files.
 ACE_CHANNEL_FILE_EMAIL_DIRECTORY = tempfile.mkdtemp(prefix="edx-ace-tests-")
 
-# Tests point the Sailthru channel at their own server on 127.0.0.1. This default keeps
-# any test that forgets to from reaching Sailthru's production API: nothing listens on
+# Tests point the Sailthru channel at their own server on 127.0.0.1. This default keeps a
+# test that does not set it from reaching Sailthru's production API: nothing listens on
 # port 9 (discard) here, so such a test fails to connect instead.
 ACE_CHANNEL_SAILTHRU_API_URL = "http://127.0.0.1:9"

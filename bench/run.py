@@ -279,7 +279,7 @@ def report(paths, first_send, rss, rss_counts, arguments) -> str:
             f"{path.name:<{width}}  {median(path.rates):12.1f}  {min(path.rates):8.1f}  {max(path.rates):8.1f}"
         )
     if paths:
-        # Other processes on the machine slow the wall clock of every path; the CPU time
+        # Other processes on the machine slow the wall clock of every path. The CPU time
         # of the sending process is steadier, but leaves out the SMTP server and waiting.
         lines.append("")
         lines.append(

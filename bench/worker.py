@@ -7,8 +7,8 @@ has installed: this project in ``.venv``, upstream edx-ace in ``bench/.upstream-
 
 Commands (see ``python worker.py --help``):
 
-- ``serve PATH``: read ``run START COUNT`` lines from stdin; for each, send messages
-  ``START`` to ``START + COUNT - 1`` along ``PATH`` and print one JSON line with the
+- ``serve PATH``: read ``run START COUNT`` lines from stdin. For each, send messages
+  ``START`` to ``START + COUNT - 1`` along ``PATH``, then print one JSON line with the
   seconds taken (wall clock and this process's CPU time) and the number delivered.
 - ``first-send``: time Django's setup and the first ``ace.send()`` of a fresh process.
 - ``rss COUNT``: send ``COUNT`` generated messages and print the peak RSS.

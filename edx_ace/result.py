@@ -47,8 +47,8 @@ class ChannelOutcome:
         receipt: What the channel returned on delivery (a file path, a provider's id).
         next_attempt_time: For ``DEFERRED``, when to try again.
         code: A short, stable reason for monitoring and for code that branches on it, such
-            as ``"no_address"`` or ``"backend_accepted_none"``; the list is in the docs page
-            "Outcomes of a send".
+            as ``"no_address"`` or ``"backend_accepted_none"``. The docs page "Outcomes of a
+            send" lists them all.
     """
 
     channel_type: ChannelType = attr.ib()

@@ -3,8 +3,8 @@ A fake Sailthru REST API for tests: an HTTP server on 127.0.0.1 that responds to
 
 It checks each request's signature the way Sailthru does (the MD5 hex digest of the
 secret followed by the sorted values of every other form field), records every request,
-and replays the answers a test queued: an error code, a status, headers, a non-JSON
-body, a delay. With no answer queued, a correctly signed send is accepted.
+and replays the responses a test queued: an error code, a status, headers, a non-JSON
+body, a delay. With no response queued, a correctly signed send is accepted.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class SailthruServer:
             self.answers.extend(answers)
 
     def handle(self, path: str, raw_body: bytes) -> Answer:
-        """Record a request and return the answer to write."""
+        """Record a request and return the response to write."""
         form = {name: values[0] for name, values in parse_qs(raw_body.decode("utf-8"), keep_blank_values=True).items()}
         signature_valid = form.get("api_key") == self.api_key and form.get("sig") == signature(self.api_secret, form)
         try:

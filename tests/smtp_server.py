@@ -2,7 +2,7 @@
 A scriptable SMTP server for tests, built on aiosmtpd and bound to 127.0.0.1.
 
 Tests queue replies for RCPT TO and DATA to play a server that refuses a recipient,
-replies to try later, or stalls; every accepted email is parsed and kept. A test can also
+replies to try later, or stalls. Every accepted email is parsed and kept. A test can also
 play a server that closes connections it considers idle: after every N accepted emails,
 or on request with ``close_sessions()``.
 """

@@ -120,7 +120,7 @@ def _filtered(manager, namespace, names=None):
     because no entry point has them or they failed to import or instantiate. A plugin
     whose ``enabled()`` returned false is not in it, since it opted out.
     """
-    kept = []
+    loaded_extensions = []
     opted_out = set()
     for ext in manager.extensions:
         if not check_plugin(ext, namespace, names):
@@ -131,10 +131,10 @@ def _filtered(manager, namespace, names=None):
         except Exception as error:
             log.error("Failed to create %s plugin %r: %s", namespace, ext.name, error, exc_info=error)
             continue
-        kept.append(ext)
-    manager.extensions = kept
+        loaded_extensions.append(ext)
+    manager.extensions = loaded_extensions
     manager._extensions_by_name_cache = None
-    loaded = {ext.name for ext in kept}
+    loaded = {ext.name for ext in loaded_extensions}
     manager.unavailable_names = sorted(set(names or ()) - loaded - opted_out)
     return manager
 

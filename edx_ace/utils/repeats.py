@@ -16,7 +16,7 @@ class RepeatCounter:
     """
     A thread-safe counter of events by key that decides when an event is worth logging.
 
-    At most ``max_keys`` distinct keys are counted one by one; later new keys share the
+    At most ``max_keys`` distinct keys are counted one by one. Later new keys share the
     key :data:`OTHER`, so a stream of distinct values cannot grow memory or log volume
     without bound.
     """
