@@ -3,6 +3,7 @@ Django settings for the benchmark workers, chosen by environment variables.
 
 - ``BENCH_LOADERS``: ``default`` (``APP_DIRS``, so Django caches compiled templates) or
   ``explicit`` (the loaders listed in ``OPTIONS``, so Django caches nothing).
+- ``BENCH_RENDER_PROCESSES``: ``ACE_SEND_MANY_RENDER_PROCESSES`` of this project (default 0).
 - ``BENCH_EMAIL``: ``locmem``, ``smtp`` (to ``127.0.0.1:BENCH_SMTP_PORT``) or ``file``
   (the file channel, writing to ``BENCH_FILE_DIRECTORY``).
 
@@ -77,3 +78,4 @@ ACE_CHANNEL_TRANSACTIONAL_EMAIL = _CHANNEL
 ACE_CHANNEL_FILE_EMAIL_DIRECTORY = os.environ.get(
     "BENCH_FILE_DIRECTORY", os.path.join(tempfile.gettempdir(), "edx-ace-bench")
 )
+ACE_SEND_MANY_RENDER_PROCESSES = int(os.environ.get("BENCH_RENDER_PROCESSES", "0"))

@@ -16,6 +16,7 @@ from edx_ace.channel import CHANNEL_NAMESPACE, ROUTING_SETTINGS, ChannelType
 from edx_ace.channel import sailthru as sailthru_channel
 from edx_ace.options import address_problem
 from edx_ace.policy import POLICY_NAMESPACE
+from edx_ace.render_pool import fork_available
 
 
 def _installed_entry_points(namespace):
@@ -259,6 +260,27 @@ def check_setting_values(app_configs=None, **kwargs):
                 "ValueError and a reused SMTP connection sends one email only.",
                 hint="Set ACE_SEND_MANY_CHUNK_SIZE to a whole number such as 100, or remove it.",
                 id="edx_ace.E142",
+            )
+        )
+
+    processes = conf.get("ACE_SEND_MANY_RENDER_PROCESSES")
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 0:
+        messages.append(
+            Error(
+                f"ACE_SEND_MANY_RENDER_PROCESSES is {processes!r:.80}, not an integer >= 0, so ace.send_many() raises "
+                "ValueError.",
+                hint="Set ACE_SEND_MANY_RENDER_PROCESSES to 0 to render in the calling process, or to the number "
+                "of spare cores, or remove it.",
+                id="edx_ace.E144",
+            )
+        )
+    elif processes > 0 and not fork_available():
+        messages.append(
+            Warning(
+                f"ACE_SEND_MANY_RENDER_PROCESSES is {processes}, but this platform cannot fork, so ace.send_many() "
+                "renders in the calling process.",
+                hint="Set ACE_SEND_MANY_RENDER_PROCESSES to 0 on this platform.",
+                id="edx_ace.W144",
             )
         )
 

@@ -99,6 +99,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "Most emails sent over one email connection: ace.send_many() opens one connection per chunk of "
         "this many messages, and a connection kept between ace.send() calls is closed after this many.",
     ),
+    "ACE_SEND_MANY_RENDER_PROCESSES": (
+        0,
+        "Worker processes, forked from the caller, that render the next chunk of ace.send_many() while the "
+        "caller delivers the current one; 0 renders in the calling process.",
+    ),
     "ACE_EMAIL_CONNECTION_REUSE_SECONDS": (
         30,
         "Seconds an idle SMTP connection stays open in a thread for the next ace.send() of that thread; "

@@ -102,6 +102,9 @@ def test_every_message_names_a_setting(settings, broken_channel_plugin):
         ("ACE_SEND_MANY_CHUNK_SIZE", "10", "edx_ace.E142"),
         ("ACE_EMAIL_CONNECTION_REUSE_SECONDS", -5, "edx_ace.E143"),
         ("ACE_EMAIL_CONNECTION_REUSE_SECONDS", "30", "edx_ace.E143"),
+        ("ACE_SEND_MANY_RENDER_PROCESSES", -1, "edx_ace.E144"),
+        ("ACE_SEND_MANY_RENDER_PROCESSES", "2", "edx_ace.E144"),
+        ("ACE_SEND_MANY_RENDER_PROCESSES", True, "edx_ace.E144"),
     ],
 )
 def test_connection_settings_checked(settings, setting, value, check_id):
@@ -117,8 +120,21 @@ def test_connection_settings_checked(settings, setting, value, check_id):
 def test_connection_settings_silent_when_valid(settings):
     settings.ACE_SEND_MANY_CHUNK_SIZE = 50
     settings.ACE_EMAIL_CONNECTION_REUSE_SECONDS = 0
+    settings.ACE_SEND_MANY_RENDER_PROCESSES = 2
 
     ids = {message.id for message in checks.check_setting_values()}
 
     assert "edx_ace.E142" not in ids
     assert "edx_ace.E143" not in ids
+    assert "edx_ace.E144" not in ids
+    assert "edx_ace.W144" not in ids
+
+
+def test_render_processes_without_fork_warned(settings, monkeypatch):
+    monkeypatch.setattr(checks, "fork_available", lambda: False)
+    settings.ACE_SEND_MANY_RENDER_PROCESSES = 1
+
+    messages = [message for message in checks.check_setting_values() if message.id == "edx_ace.W144"]
+
+    assert len(messages) == 1
+    assert "cannot fork" in messages[0].msg

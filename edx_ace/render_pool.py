@@ -1,0 +1,199 @@
+"""
+Render messages in forked worker processes while the calling process delivers others.
+
+``ace.send_many()`` uses a :class:`RenderPool` when ``ACE_SEND_MANY_RENDER_PROCESSES``
+(or its ``render_processes`` argument) is above 0. Rendering takes most of a send's
+processor time, so on a machine with a spare core the calling process delivers one chunk
+of a batch while the workers render the next.
+
+The workers are forked from the calling process, so they start with its settings,
+plugins and compiled templates. They only render: policies, routing, delivery, signals
+and reports stay in the calling process. Whatever a worker cannot hand back (a message or
+a rendered result that cannot be pickled, a renderer that raises) is rendered again in
+the calling process, so its outcome and its log lines are those of an in-process send. If
+a worker dies, the pool is shut down and the rest of the batch renders in the calling
+process.
+
+The pool is not started, and the batch renders in the calling process, when the platform
+cannot fork or when a database connection of the calling thread is inside a transaction.
+Otherwise the thread's database connections are closed before the fork, as Django advises,
+so no worker shares a connection with its parent; Django opens a new one when it is next
+used.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from django.db import connections as db_connections
+
+from edx_ace import channel as channel_module
+from edx_ace import presentation
+
+if TYPE_CHECKING:
+    from edx_ace.channel import Channel
+    from edx_ace.message import Message
+
+log = logging.getLogger(__name__)
+
+#: Maximum number of messages sent to a worker in one job. A small chunk gets smaller jobs, so every worker gets some.
+MAX_MESSAGES_PER_JOB = 16
+
+
+def fork_available() -> bool:
+    """Return whether this platform can fork worker processes (not on Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class RenderPool:
+    """
+    Worker processes that render messages for the channels routing chose.
+
+    Use it as a context manager; the workers are stopped when the block ends. When the
+    pool cannot start, :attr:`running` is false and :meth:`render` renders nothing, so
+    the caller renders every message itself.
+    """
+
+    def __init__(self, processes: int):
+        self.processes = processes
+        self.executor: ProcessPoolExecutor | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.executor is not None
+
+    def __enter__(self) -> RenderPool:
+        reason = _reason_not_to_fork()
+        if reason:
+            log.warning("ace.send_many() renders in the calling process: %s", reason)
+            return self
+
+        # A worker must not use a database connection of its parent, whose server would
+        # then see the replies of two processes on one session.
+        db_connections.close_all()
+        try:
+            self.executor = ProcessPoolExecutor(
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_worker_started,
+            )
+        except Exception as error:
+            log.warning(
+                "ace.send_many() renders in the calling process: the render processes did not start (%s)", error
+            )
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def render(self, work: list[tuple[Message, list[Channel]]]) -> Rendering:
+        """
+        Start rendering each message for its channels and return at once.
+
+        ``work`` contains one ``(message, channels)`` pair per message. The returned
+        :class:`Rendering` gives each message's rendered content by its index in ``work``.
+        """
+        rendering = Rendering(self)
+        if self.executor is None or not work:
+            return rendering
+
+        per_job = max(1, min(MAX_MESSAGES_PER_JOB, math.ceil(len(work) / (4 * self.processes))))
+        for first in range(0, len(work), per_job):
+            part = work[first : first + per_job]
+            items = [(message, tuple(channel.channel_name for channel in channels)) for message, channels in part]
+            log_ids = [message.log_id for message, _channels in part]
+            try:
+                future = self.executor.submit(_render_job, items)
+            except (BrokenProcessPool, RuntimeError) as error:
+                self._stop(error)
+                return rendering
+            rendering.jobs.append((first, log_ids, future))
+        return rendering
+
+    def _stop(self, error: BaseException) -> None:
+        """Shut the pool down after it broke; the caller renders whatever is left."""
+        if self.executor is None:
+            return
+        log.warning("The render processes of ace.send_many() stopped (%s); the calling process renders the rest", error)
+        executor, self.executor = self.executor, None
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Rendering:
+    """The jobs that a :class:`RenderPool` runs for one list of messages, and their results in order."""
+
+    def __init__(self, pool: RenderPool):
+        self.pool = pool
+        self.jobs: list[tuple[int, list[str], Future]] = []
+        self.next_job = 0
+        self.fetched: dict[int, dict[str, Any]] = {}
+
+    def get(self, index: int) -> dict[str, Any]:
+        """
+        Return the rendered content of message ``index`` by channel name, waiting for it.
+
+        A channel missing from the dict was not rendered, and the caller renders it. The
+        messages must be fetched in order.
+        """
+        while index not in self.fetched and self.next_job < len(self.jobs):
+            first, log_ids, future = self.jobs[self.next_job]
+            self.next_job += 1
+            for offset, rendered in enumerate(self._result(future, log_ids)):
+                self.fetched[first + offset] = rendered
+        return self.fetched.pop(index, {})
+
+    def _result(self, future: Future, log_ids: list[str]) -> list[dict[str, Any]]:
+        try:
+            return future.result()
+        except BrokenProcessPool as error:
+            self.pool._stop(error)
+        except Exception as error:
+            # A message or a rendered result could not be pickled, so the job's messages render here.
+            log.info(
+                "Rendering messages %s in the calling process: their render job failed (%r)", ", ".join(log_ids), error
+            )
+        return [{} for _ in log_ids]
+
+
+def _reason_not_to_fork() -> str | None:
+    if not fork_available():
+        return "this platform cannot fork the render processes"
+    for connection in db_connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            return (
+                f"the database connection {connection.alias!r} is inside a transaction, which a forked process "
+                "must not share; call ace.send_many() outside transaction.atomic() to use render processes"
+            )
+    return None
+
+
+def _worker_started() -> None:
+    # Ctrl-C reaches the whole process group; the parent handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_job(items: list[tuple[Message, tuple[str, ...]]]) -> list[dict[str, Any]]:
+    """Render each message for its channels, in a worker process; leave out what fails."""
+    channels = {channel.channel_name: channel for channel in channel_module.enabled_channels()}
+    results = []
+    for message, names in items:
+        rendered = {}
+        for name in names:
+            channel = channels.get(name)
+            if channel is None:
+                continue
+            try:
+                rendered[name] = presentation.render(channel, message)
+            except Exception:
+                # The calling process renders it again, and reports the error as an in-process send does.
+                continue
+        results.append(rendered)
+    return results
