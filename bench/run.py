@@ -196,6 +196,15 @@ def one_shot(python: Path, arguments: list[str], environment: dict) -> dict:
 # --- the measurements -------------------------------------------------------------------
 
 
+#: The ACE_SEND_MANY_RENDER_PROCESSES values measured besides 0.
+RENDER_PROCESS_COUNTS = (1, 2)
+
+
+def send_many_name(processes: int) -> str:
+    unit = "process" if processes == 1 else "processes"
+    return f"ours: ace.send_many, SMTP, {processes} render {unit}"
+
+
 def rate_paths(smtp_port: int, with_upstream: bool) -> list[Path_]:
     locmem = {"BENCH_EMAIL": "locmem"}
     explicit = {"BENCH_EMAIL": "locmem", "BENCH_LOADERS": "explicit"}
@@ -207,10 +216,10 @@ def rate_paths(smtp_port: int, with_upstream: bool) -> list[Path_]:
         Path_("transport only (prebuilt emails, one SMTP connection)", "django", "transport-only", smtp),
         Path_("ours: ace.send loop, SMTP", "ours", "ace-send", smtp),
         Path_("ours: ace.send_many, SMTP", "ours", "send-many", smtp),
-        Path_(
-            "ours: ace.send_many, SMTP, 1 render process", "ours", "send-many", {**smtp, "BENCH_RENDER_PROCESSES": "1"}
-        ),
     ]
+    for processes in RENDER_PROCESS_COUNTS:
+        environment = {**smtp, "BENCH_RENDER_PROCESSES": str(processes)}
+        paths.append(Path_(send_many_name(processes), "ours", "send-many", environment))
     if with_upstream:
         paths += [
             Path_("upstream: ace.send loop, locmem", "upstream", "ace-send", locmem),
@@ -316,11 +325,12 @@ def report(paths, first_send, rss, rss_counts, arguments) -> str:
     )
     ratio("ours locmem / upstream locmem", "ours: ace.send loop, locmem", "upstream: ace.send loop, locmem")
     ratio("ours send_many SMTP / upstream send loop SMTP", "ours: ace.send_many, SMTP", "upstream: ace.send loop, SMTP")
-    ratio(
-        "ours send_many SMTP, 1 render process / upstream send loop SMTP",
-        "ours: ace.send_many, SMTP, 1 render process",
-        "upstream: ace.send loop, SMTP",
-    )
+    for processes in RENDER_PROCESS_COUNTS:
+        ratio(
+            f"ours send_many SMTP, {processes} render proc. / upstream send loop SMTP",
+            send_many_name(processes),
+            "upstream: ace.send loop, SMTP",
+        )
     ratio("ours send loop SMTP / upstream send loop SMTP", "ours: ace.send loop, SMTP", "upstream: ace.send loop, SMTP")
     ratio(
         "ours send_many SMTP / transport only",

@@ -4,7 +4,8 @@ Render messages in forked worker processes while the calling process delivers ot
 ``ace.send_many()`` uses a :class:`RenderPool` when ``ACE_SEND_MANY_RENDER_PROCESSES``
 (or its ``render_processes`` argument) is above 0. Rendering takes most of a send's
 processor time, so on a machine with a spare core the calling process delivers one chunk
-of a batch while the workers render the next.
+of a batch while the workers render the next. When the workers fall behind, the calling
+process renders the last jobs that no worker has started.
 
 The workers are forked from the calling process, so they start with its settings,
 plugins and compiled templates. They only render: policies, routing, delivery, signals
@@ -115,7 +116,7 @@ class RenderPool:
             except (BrokenProcessPool, RuntimeError) as error:
                 self._stop(error)
                 return rendering
-            rendering.jobs.append((first, log_ids, future))
+            rendering.jobs.append(_Job(first, items, log_ids, future))
         return rendering
 
     def _stop(self, error: BaseException) -> None:
@@ -127,12 +128,23 @@ class RenderPool:
         executor.shutdown(wait=False, cancel_futures=True)
 
 
+class _Job:
+    """A slice of a :class:`Rendering`'s messages, rendered by one worker or by the calling process."""
+
+    def __init__(self, first: int, items: list[tuple[Message, tuple[str, ...]]], log_ids: list[str], future: Future):
+        self.first = first
+        self.items = items
+        self.log_ids = log_ids
+        self.future = future
+        self.taken_back = False
+
+
 class Rendering:
     """The jobs that a :class:`RenderPool` runs for one list of messages, and their results in order."""
 
     def __init__(self, pool: RenderPool):
         self.pool = pool
-        self.jobs: list[tuple[int, list[str], Future]] = []
+        self.jobs: list[_Job] = []
         self.next_job = 0
         self.fetched: dict[int, dict[str, Any]] = {}
 
@@ -140,27 +152,52 @@ class Rendering:
         """
         Return the rendered content of message ``index`` by channel name, waiting for it.
 
-        A channel missing from the dict was not rendered, and the caller renders it. The
-        messages must be fetched in order.
+        While the job of ``index`` is still rendering, the calling process takes back the
+        last job that no worker has started and renders it itself, so it does not sit
+        idle while the workers fall behind. A channel missing from the returned dict was
+        not rendered, and the caller renders it. The messages must be fetched in order.
         """
         while index not in self.fetched and self.next_job < len(self.jobs):
-            first, log_ids, future = self.jobs[self.next_job]
+            job = self.jobs[self.next_job]
             self.next_job += 1
-            for offset, rendered in enumerate(self._result(future, log_ids)):
-                self.fetched[first + offset] = rendered
+            if job.taken_back:
+                continue
+
+            while not job.future.done() and self._take_back_last_job():
+                pass
+            self._store(job, self._result(job))
         return self.fetched.pop(index, {})
 
-    def _result(self, future: Future, log_ids: list[str]) -> list[dict[str, Any]]:
+    def _take_back_last_job(self) -> bool:
+        """Render the last job that no worker has started here; return False when there is none."""
+        for job in reversed(self.jobs[self.next_job :]):
+            if job.taken_back:
+                continue
+            # cancel() fails once the executor has passed the job to the queue that its workers read.
+            if not job.future.cancel():
+                return False
+            job.taken_back = True
+            self._store(job, _render_job(job.items))
+            return True
+        return False
+
+    def _store(self, job: _Job, results: list[dict[str, Any]]) -> None:
+        for offset, rendered in enumerate(results):
+            self.fetched[job.first + offset] = rendered
+
+    def _result(self, job: _Job) -> list[dict[str, Any]]:
         try:
-            return future.result()
+            return job.future.result()
         except BrokenProcessPool as error:
             self.pool._stop(error)
         except Exception as error:
             # A message or a rendered result could not be pickled, so the job's messages render here.
             log.info(
-                "Rendering messages %s in the calling process: their render job failed (%r)", ", ".join(log_ids), error
+                "Rendering messages %s in the calling process: their render job failed (%r)",
+                ", ".join(job.log_ids),
+                error,
             )
-        return [{} for _ in log_ids]
+        return [{} for _ in job.log_ids]
 
 
 def _reason_not_to_fork() -> str | None:
@@ -181,7 +218,7 @@ def _worker_started() -> None:
 
 
 def _render_job(items: list[tuple[Message, tuple[str, ...]]]) -> list[dict[str, Any]]:
-    """Render each message for its channels, in a worker process; leave out what fails."""
+    """Render each message for its channels and leave out what fails, in a worker or in the calling process."""
     channels = {channel.channel_name: channel for channel in channel_module.enabled_channels()}
     results = []
     for message, names in items:
