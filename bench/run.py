@@ -379,6 +379,12 @@ def parse_arguments():
     )
     parser.add_argument("--no-upstream", action="store_true", help="leave out upstream edx-ace")
     parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="measure only the rate paths whose name contains TEXT (repeatable), such as --only locmem",
+    )
+    parser.add_argument(
         "--parts",
         default="rates,first-send,rss",
         help="comma-separated parts to run: rates, first-send, rss (default all three)",
@@ -410,6 +416,8 @@ def main() -> int:
     controller, server, port = start_smtp_server()
     try:
         paths = rate_paths(port, with_upstream) if "rates" in arguments.parts else []
+        if arguments.only:
+            paths = [path for path in paths if any(text in path.name for text in arguments.only)]
         if paths:
             measure_rates(paths, pythons, server, arguments.messages, arguments.rounds, arguments.warmup)
         first_send = {}
