@@ -17,7 +17,12 @@ from edx_ace.result import DeliveryStatus
 from tests.conftest import make_message
 from tests.test_send_many import addresses, delivered_to, email_status, messages_to
 
-pytestmark = pytest.mark.skipif(not render_pool.fork_available(), reason="render processes need fork")
+pytestmark = [
+    pytest.mark.skipif(not render_pool.fork_available(), reason="render processes need fork"),
+    # Python 3.12 and later warn when a process with threads forks. Here the thread is
+    # the test's SMTP server, which the forked workers never touch.
+    pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"),
+]
 
 
 class RenderingProcess:
