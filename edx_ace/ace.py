@@ -166,7 +166,7 @@ def _send_rendering_ahead(chunks: Iterator[list], limit: _Limit | None, pool: Re
 def _plan_one_of_many(msg, limit: _Limit | None) -> _Plan | SendResult:
     """Run the policies and routing of one message of ``send_many()``; a failure gives its final result."""
     try:
-        return _plan(msg, limit)
+        return _plan(msg, limit, caller="ace.send_many()")
     except Exception as error:
         return _failed_one_of_many(msg, error)
 
@@ -286,15 +286,20 @@ class _Plan:
         return [step for step in self.steps if isinstance(step, Channel)]
 
 
-def _plan(msg: Message, limit: _Limit | None) -> _Plan:
-    """Check ``msg``, run the policies, and choose a channel for each channel type they allow."""
+def _plan(msg: Message, limit: _Limit | None, caller: str = "ace.send()") -> _Plan:
+    """
+    Check ``msg``, run the policies, and choose a channel for each channel type they allow.
+
+    Raises:
+        TypeError: ``msg`` is not a Message; the error names ``caller``.
+    """
     if isinstance(msg, MessageType):
         raise TypeError(
-            f"ace.send() takes an edx_ace.Message, got the message type {type(msg).__name__}; call "
+            f"{caller} takes an edx_ace.Message, got the message type {type(msg).__name__}; call "
             "msg_type.personalize(recipient, language, user_context) and send the message it returns"
         )
     if not isinstance(msg, Message):
-        raise TypeError(f"ace.send() takes an edx_ace.Message, got {type(msg).__name__} ({msg!r:.80})")
+        raise TypeError(f"{caller} takes an edx_ace.Message, got {type(msg).__name__} ({msg!r:.80})")
     logger = msg.get_message_specific_logger(log)
     result = SendResult(log_id=msg.log_id, language=language.language_for(msg))
 

@@ -27,7 +27,10 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
+import pickle
 import signal
+from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
@@ -59,11 +62,19 @@ class RenderPool:
     Use it as a context manager; the workers are stopped when the block ends. When the
     pool cannot start, :attr:`running` is false and :meth:`render` renders nothing, so
     the caller renders every message itself.
+
+    The pool keeps its own queue of jobs and hands a worker at most two at a time, so
+    the calling process can take back the jobs that no worker has received. It never
+    cancels a future of the executor: Python 3.11's executor fails when a worker dies
+    while a cancelled future is still queued, and then never finishes the others.
     """
 
     def __init__(self, processes: int):
         self.processes = processes
         self.executor: ProcessPoolExecutor | None = None
+        self.queue: deque[_Job] = deque()
+        self.submitted: list[_Job] = []
+        self.warned_about_pickling = False
 
     @property
     def running(self) -> bool:
@@ -74,6 +85,16 @@ class RenderPool:
         if reason:
             log.warning("ace.send_many() renders in the calling process: %s", reason)
             return self
+
+        cpus = os.cpu_count()
+        if cpus and self.processes > cpus:
+            log.warning(
+                "ace.send_many() starts %d render processes on a machine with %d CPUs; processes beyond one per "
+                "CPU only add overhead, so use at most %d",
+                self.processes,
+                cpus,
+                cpus,
+            )
 
         # A worker must not use a database connection of its parent, whose server would
         # then see the replies of two processes on one session.
@@ -91,13 +112,14 @@ class RenderPool:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self.queue.clear()
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor.shutdown(wait=True)
             self.executor = None
 
     def render(self, work: list[tuple[Message, list[Channel]]]) -> Rendering:
         """
-        Start rendering each message for its channels and return at once.
+        Queue each message for rendering for its channels, and return at once.
 
         ``work`` contains one ``(message, channels)`` pair per message. The returned
         :class:`Rendering` gives each message's rendered content by its index in ``work``.
@@ -110,33 +132,76 @@ class RenderPool:
         for first in range(0, len(work), per_job):
             part = work[first : first + per_job]
             items = [(message, tuple(channel.channel_name for channel in channels)) for message, channels in part]
-            log_ids = [message.log_id for message, _channels in part]
-            try:
-                future = self.executor.submit(_render_job, items)
-            except (BrokenProcessPool, RuntimeError) as error:
-                self._stop(error)
-                return rendering
-            rendering.jobs.append(_Job(first, items, log_ids, future))
+            job = _Job(rendering, first, items)
+            rendering.jobs.append(job)
+            self.queue.append(job)
+        self.submit_jobs()
         return rendering
 
-    def _stop(self, error: BaseException) -> None:
+    def submit_jobs(self) -> None:
+        """Hand queued jobs to the workers until each has two that are not finished."""
+        self.submitted = [job for job in self.submitted if job.future is not None and not job.future.done()]
+        while self.executor is not None and self.queue and len(self.submitted) < 2 * self.processes:
+            job = self.queue.popleft()
+            try:
+                job.future = self.executor.submit(_render_job, job.items)
+            except (BrokenProcessPool, RuntimeError) as error:
+                # The job stays unsubmitted, so the calling process renders it.
+                self.stop(error)
+                return
+            self.submitted.append(job)
+
+    def take_back_last_job(self) -> bool:
+        """Render the last queued job in the calling process; return False when the queue is empty."""
+        if not self.queue:
+            return False
+        job = self.queue.pop()
+        job.store(_render_job(job.items))
+        return True
+
+    def report_failed_job(self, job: _Job, error: Exception) -> None:
+        """Log that ``job`` could not be passed to or from a worker, naming what could not be pickled."""
+        cause = _unpicklable_part(job.items)
+        if self.warned_about_pickling:
+            log.info("Rendering messages %s in the calling process: %s (%r)", ", ".join(job.log_ids), cause, error)
+            return
+
+        self.warned_about_pickling = True
+        log.warning(
+            "Rendering messages %s in the calling process instead of a render process: %s (%r). Keep only "
+            "values that pickle (strings, numbers, dates, lists, dicts) in the context to use render processes",
+            ", ".join(job.log_ids),
+            cause,
+            error,
+        )
+
+    def stop(self, error: BaseException) -> None:
         """Shut the pool down after it broke; the caller renders whatever is left."""
         if self.executor is None:
             return
         log.warning("The render processes of ace.send_many() stopped (%s); the calling process renders the rest", error)
         executor, self.executor = self.executor, None
-        executor.shutdown(wait=False, cancel_futures=True)
+        executor.shutdown(wait=False)
 
 
 class _Job:
     """A slice of a :class:`Rendering`'s messages, rendered by one worker or by the calling process."""
 
-    def __init__(self, first: int, items: list[tuple[Message, tuple[str, ...]]], log_ids: list[str], future: Future):
+    def __init__(self, rendering: Rendering, first: int, items: list[tuple[Message, tuple[str, ...]]]):
+        self.rendering = rendering
         self.first = first
         self.items = items
-        self.log_ids = log_ids
-        self.future = future
-        self.taken_back = False
+        self.future: Future | None = None
+        self.done_here = False
+
+    @property
+    def log_ids(self) -> list[str]:
+        return [message.log_id for message, _names in self.items]
+
+    def store(self, results: list[dict[str, Any]]) -> None:
+        self.done_here = True
+        for offset, rendered in enumerate(results):
+            self.rendering.fetched[self.first + offset] = rendered
 
 
 class Rendering:
@@ -153,51 +218,39 @@ class Rendering:
         Return the rendered content of message ``index`` by channel name, waiting for it.
 
         While the job of ``index`` is still rendering, the calling process takes back the
-        last job that no worker has started and renders it itself, so it does not sit
-        idle while the workers fall behind. A channel missing from the returned dict was
-        not rendered, and the caller renders it. The messages must be fetched in order.
+        last queued job and renders it itself, so it does not sit idle while the workers
+        fall behind. A channel missing from the returned dict was not rendered, and the
+        caller renders it. The messages must be fetched in order.
         """
         while index not in self.fetched and self.next_job < len(self.jobs):
             job = self.jobs[self.next_job]
             self.next_job += 1
-            if job.taken_back:
+            if job.done_here:
+                continue
+            if job.future is None:
+                # No worker received it: the pool stopped, or the workers are behind.
+                if job in self.pool.queue:
+                    self.pool.queue.remove(job)
+                job.store(_render_job(job.items))
                 continue
 
-            while not job.future.done() and self._take_back_last_job():
-                pass
-            self._store(job, self._result(job))
+            self.pool.submit_jobs()
+            while not job.future.done() and self.pool.take_back_last_job():
+                self.pool.submit_jobs()
+            job.store(self._result(job))
+        self.pool.submit_jobs()
         return self.fetched.pop(index, {})
 
-    def _take_back_last_job(self) -> bool:
-        """Render the last job that no worker has started here; return False when there is none."""
-        for job in reversed(self.jobs[self.next_job :]):
-            if job.taken_back:
-                continue
-            # cancel() fails once the executor has passed the job to the queue that its workers read.
-            if not job.future.cancel():
-                return False
-            job.taken_back = True
-            self._store(job, _render_job(job.items))
-            return True
-        return False
-
-    def _store(self, job: _Job, results: list[dict[str, Any]]) -> None:
-        for offset, rendered in enumerate(results):
-            self.fetched[job.first + offset] = rendered
-
     def _result(self, job: _Job) -> list[dict[str, Any]]:
+        assert job.future is not None
         try:
             return job.future.result()
         except BrokenProcessPool as error:
-            self.pool._stop(error)
+            self.pool.stop(error)
         except Exception as error:
             # A message or a rendered result could not be pickled, so the job's messages render here.
-            log.info(
-                "Rendering messages %s in the calling process: their render job failed (%r)",
-                ", ".join(job.log_ids),
-                error,
-            )
-        return [{} for _ in job.log_ids]
+            self.pool.report_failed_job(job, error)
+        return [{} for _ in job.items]
 
 
 def _reason_not_to_fork() -> str | None:
@@ -210,6 +263,21 @@ def _reason_not_to_fork() -> str | None:
                 "must not share; call ace.send_many() outside transaction.atomic() to use render processes"
             )
     return None
+
+
+def _unpicklable_part(items: list[tuple[Message, tuple[str, ...]]]) -> str:
+    """Name the first context value of ``items`` that cannot be pickled, by its key and type."""
+    for message, _names in items:
+        try:
+            pickle.dumps(message)
+        except Exception:
+            for key, value in message.context.items():
+                try:
+                    pickle.dumps(value)
+                except Exception:
+                    return f"the context value {key!r} ({type(value).__name__}) of message {message.log_id} cannot be pickled"
+            return f"message {message.log_id} cannot be pickled"
+    return "a rendered result cannot be pickled"
 
 
 def _worker_started() -> None:

@@ -152,30 +152,44 @@ def test_worker_error_rerenders_here(smtp_settings, smtp_server):
     assert rendering_pids(smtp_server)[1] == "rendered by the parent"
 
 
-def test_unpicklable_context_renders_here(smtp_settings, smtp_server):
+def test_unpicklable_context_renders_here(smtp_settings, smtp_server, caplog):
     messages = messages_to(addresses(4))
     for message in messages:
         message.context["name"] = RenderingProcess()
-    messages[2].context["lock"] = threading.Lock()
-
-    results = ace.send_many(messages, render_processes=1)
-
-    assert all(result.delivered for result in results)
-    assert f"pid-{os.getpid()}" in rendering_pids(smtp_server)
-    assert len(smtp_server.messages) == 4
-
-
-def test_dead_worker_rest_renders_here(smtp_settings, smtp_server, caplog):
-    smtp_settings.ACE_SEND_MANY_CHUNK_SIZE = 10
-    recipients = addresses(40)
-    messages = messages_to(recipients)
-    # The first job always goes to a worker, so the worker that renders it dies.
-    messages[0].context["name"] = KillsWorker()
+    # The first job always goes to a worker, so the lock has to be pickled.
+    messages[0].context["lock"] = threading.Lock()
 
     with caplog.at_level(logging.WARNING, logger="edx_ace.render_pool"):
         results = ace.send_many(messages, render_processes=1)
 
-    assert [email_status(result) for result in results] == [DeliveryStatus.DELIVERED] * 40
+    assert "the context value 'lock' (lock) of message" in caplog.text
+    assert "Keep only values that pickle" in caplog.text
+
+    assert all(result.delivered for result in results)
+    assert rendering_pids(smtp_server)[0] == f"pid-{os.getpid()}"
+    assert len(smtp_server.messages) == 4
+
+
+def test_dead_worker_rest_renders_here(smtp_settings, smtp_server, caplog):
+    recipients = addresses(300)
+    messages = messages_to(recipients)
+    # The first job always goes to a worker, so the worker that renders it dies while
+    # the calling process takes back queued jobs.
+    messages[0].context["name"] = KillsWorker()
+    outcome = {}
+
+    def send():
+        outcome["results"] = ace.send_many(messages, render_processes=1)
+
+    # A pool that broke badly would block send_many() for ever, so it runs in a thread
+    # that the test stops waiting for.
+    with caplog.at_level(logging.WARNING, logger="edx_ace.render_pool"):
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        sender.join(timeout=120)
+
+    assert not sender.is_alive(), "ace.send_many() did not return after its worker died"
+    assert [email_status(result) for result in outcome["results"]] == [DeliveryStatus.DELIVERED] * 300
     counts = Counter(delivered_to(smtp_server))
     assert set(counts) == set(recipients)
     assert set(counts.values()) == {1}
@@ -239,6 +253,16 @@ def test_without_fork_renders_here(smtp_settings, smtp_server, monkeypatch, capl
     assert all(result.delivered for result in results)
     assert rendering_pids(smtp_server) == [f"pid-{os.getpid()}"] * 2
     assert "cannot fork" in caplog.text
+
+
+def test_more_processes_than_cpus_warned(smtp_settings, smtp_server, monkeypatch, caplog):
+    monkeypatch.setattr(render_pool.os, "cpu_count", lambda: 1)
+
+    with caplog.at_level(logging.WARNING, logger="edx_ace.render_pool"):
+        results = ace.send_many(messages_to(addresses(3)), render_processes=2)
+
+    assert all(result.delivered for result in results)
+    assert "2 render processes on a machine with 1 CPUs" in caplog.text
 
 
 @pytest.mark.parametrize("processes", [-1, 1.5, "2", True])

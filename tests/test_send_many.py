@@ -77,6 +77,7 @@ def test_failing_messages_do_not_stop_the_rest(smtp_settings, smtp_server):
     assert "550" in results[1].outcome_for(ChannelType.EMAIL).reason
     assert results[3].log_id == "<str, not a Message>"
     assert "TypeError" in results[3].outcome_for(ChannelType.EMAIL).reason
+    assert "ace.send_many() takes an edx_ace.Message, got str" in results[3].outcome_for(ChannelType.EMAIL).reason
     assert delivered_to(smtp_server) == ["first@example.com", "third@example.com", "last@example.com"]
 
 
