@@ -146,8 +146,8 @@ def cpu_time() -> float:
     """Return the CPU seconds of this process and of its children that ended and were waited for."""
     # getrusage counts in microseconds; os.times() counts in clock ticks of 10 ms.
     total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
+    for processes in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(processes)
         total += usage.ru_utime + usage.ru_stime
     return total
 

@@ -139,7 +139,7 @@ class RenderPool:
         return rendering
 
     def submit_jobs(self) -> None:
-        """Hand queued jobs to the workers until each has two that are not finished."""
+        """Submit queued jobs to the executor until the workers have two unfinished jobs each."""
         self.submitted = [job for job in self.submitted if job.future is not None and not job.future.done()]
         while self.executor is not None and self.queue and len(self.submitted) < 2 * self.processes:
             job = self.queue.popleft()
@@ -242,7 +242,8 @@ class Rendering:
         return self.fetched.pop(index, {})
 
     def _result(self, job: _Job) -> list[dict[str, Any]]:
-        assert job.future is not None
+        if job.future is None:
+            return [{} for _ in job.items]
         try:
             return job.future.result()
         except BrokenProcessPool as error:
@@ -281,7 +282,7 @@ def _unpicklable_part(items: list[tuple[Message, tuple[str, ...]]]) -> str:
 
 
 def _worker_started() -> None:
-    # Ctrl-C reaches the whole process group; the parent handles it and stops the workers.
+    # Ctrl-C reaches the whole process group, so the workers ignore it and the parent stops them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
