@@ -144,7 +144,8 @@ def _send_rendering_ahead(chunks: Iterator[list], limit: _Limit | None, pool: Re
 
     def start(chunk: list) -> tuple[list, Rendering]:
         plans = [_plan_one_of_many(msg, limit) for msg in chunk]
-        work = [(plan.msg, plan.channels()) for plan in plans if isinstance(plan, _Plan)]
+        # A message that a policy denied, or that no channel serves, has nothing to render.
+        work = [(plan.msg, plan.channels()) for plan in plans if isinstance(plan, _Plan) and plan.channels()]
         return plans, pool.render(work)
 
     current = start(next(chunks, []))
@@ -155,7 +156,7 @@ def _send_rendering_ahead(chunks: Iterator[list], limit: _Limit | None, pool: Re
             rendered_index = 0
             for plan in plans:
                 rendered = {}
-                if isinstance(plan, _Plan):
+                if isinstance(plan, _Plan) and plan.channels():
                     rendered = rendering.get(rendered_index)
                     rendered_index += 1
                 results.append(_finish_one_of_many(plan, rendered))
@@ -164,7 +165,7 @@ def _send_rendering_ahead(chunks: Iterator[list], limit: _Limit | None, pool: Re
 
 
 def _plan_one_of_many(msg, limit: _Limit | None) -> _Plan | SendResult:
-    """Run the policies and routing of one message of ``send_many()``; a failure gives its final result."""
+    """Run the policies and routing of one message of ``send_many()``, or return its final result when they fail."""
     try:
         return _plan(msg, limit, caller="ace.send_many()")
     except Exception as error:

@@ -181,7 +181,7 @@ def test_dead_worker_rest_renders_here(smtp_settings, smtp_server, caplog):
     def send():
         outcome["results"] = ace.send_many(messages, render_processes=1)
 
-    # A pool that broke badly would block send_many() for ever, so it runs in a thread
+    # A pool that broke badly would block send_many() forever, so it runs in a thread
     # that the test stops waiting for.
     with caplog.at_level(logging.WARNING, logger="edx_ace.render_pool"):
         sender = threading.Thread(target=send, daemon=True)
